@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs inside pg_virtualenv (see scripts/test.sh): the regression suite, then the pgTAP suite.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+
+status=0
+rm -rf results regression.diffs regression.out
+if ! make -s PG_CONFIG="$PG_CONFIG" installcheck; then
+    status=1
+    [ -f regression.diffs ] && cat regression.diffs
+fi
+
+# pgTAP: one database with both extensions; every file in test/ is a plan of its own.
+psql -q -X -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS omni_tap' -c 'CREATE DATABASE omni_tap' || exit 1
+psql -q -X -v ON_ERROR_STOP=1 -d omni_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION omni' || exit 1
+if ! pg_prove -d omni_tap test/*.sql; then
+    status=1
+fi
+
+if [ "$status" -ne 0 ]; then
+    echo "omni: TESTS FAILED" >&2
+else
+    echo "omni: all tests passed"
+fi
+exit "$status"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make test: build, install, then pg_regress and pgTAP against a throwaway cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+
+bash scripts/deps.sh
+build_and_install
+# pg_virtualenv makes a temporary cluster, exports PGHOST/PGPORT/PGUSER/PGPASSWORD, runs the
+# command and removes the cluster whatever the outcome; its exit code is the command's.
+pg_virtualenv -v "$PG_MAJOR" bash scripts/test-in-cluster.sh
