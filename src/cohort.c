@@ -81,7 +81,7 @@ cohort_grid_common(FunctionCallInfo fcinfo, pg_tz *tz)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("last_cohort %s precedes first_cohort %s",
-						timestamptz_to_str(last), timestamptz_to_str(first)),
+						pstrdup(timestamptz_to_str(last)), pstrdup(timestamptz_to_str(first))),
 				 errhint("Pass the earliest cohort start first.")));
 
 	n_cohorts = omni_whole_periods(first, last, cohort_interval, tz) + 1;

@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "miscadmin.h"
@@ -44,8 +45,17 @@ lower_tail_quantile(double p)
 	for (i = 0; i < 8; i++)
 	{
 		double		density = OMNI_1_SQRT2PI * exp(-0.5 * x * x);
-		double		err = omni_norm_cdf(x) - p;
+		double		err;
 		double		step;
+
+		/*
+		 * Near the centre, Phi(x) - p loses x's relative precision to cancellation against
+		 * 0.5; erf(x/sqrt 2)/2 - (p - 0.5) keeps it, and p - 0.5 is exact for p > 0.25.
+		 */
+		if (p > 0.25)
+			err = 0.5 * erf(x * OMNI_SQRT1_2) - (p - 0.5);
+		else
+			err = omni_norm_cdf(x) - p;
 
 		if (density == 0.0)
 			break;
@@ -101,18 +111,27 @@ omni_wilson_interval(int64_t hits, int64_t trials, double z, double *lower, doub
 double
 omni_two_proportion_p_value(int64_t hits1, int64_t trials1, int64_t hits2, int64_t trials2)
 {
+	/*
+	 * z = (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2)) with the pooled p = K/N simplifies to
+	 * (x1 n2 - x2 n1) / sqrt(K (N-K) n1 n2 / N).  The numerator is formed exactly in 128-bit
+	 * integers: subtracting two rounded ratios loses digits at large counts, and the tail
+	 * magnifies that error.
+	 */
 	double		n1 = (double) trials1;
 	double		n2 = (double) trials2;
-	double		p1 = (double) hits1 / n1;
-	double		p2 = (double) hits2 / n2;
-	double		pooled = ((double) hits1 + (double) hits2) / (n1 + n2);
-	double		se = sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2));
-	double		z;
+	double		n = n1 + n2;
+	double		k = (double) hits1 + (double) hits2;
+	double		variance = k * (n - k) * n1 * n2 / n;
+	double		difference;
 
-	if (se == 0.0)
+	if (variance == 0.0)
 		return 1.0;
-	z = (p1 - p2) / se;
-	return 2.0 * omni_norm_sf(fabs(z));
+#ifdef HAVE_INT128
+	difference = (double) ((int128) hits1 * trials2 - (int128) hits2 * trials1);
+#else
+	difference = (double) ((long double) hits1 * trials2 - (long double) hits2 * trials1);
+#endif
+	return 2.0 * omni_norm_sf(fabs(difference) / sqrt(variance));
 }
 
 /*
@@ -120,8 +139,9 @@ omni_two_proportion_p_value(int64_t hits1, int64_t trials1, int64_t hits2, int64
  * the hits of the first rate follow a hypergeometric law.  The two-sided p-value sums the
  * probabilities of every table no more likely than the observed one (R's fisher.test, with
  * its relative tolerance of 1e-7 for ties).  Probabilities are computed relative to the mode
- * by the ratio recurrence, so no factorial is formed; each walk stops once its terms
- * underflow, which bounds the work to about 40 standard deviations either side of the mode.
+ * by the ratio recurrence, so no factorial is formed; each walk stops once its terms fall
+ * below DBL_MIN, which bounds the work to about 40 standard deviations either side of the
+ * mode.  A table less likely than that (p below about 1e-300) gets the p-value 0.
  */
 #define FISHER_TIE_TOLERANCE (1.0 + 1e-7)
 
@@ -175,13 +195,13 @@ omni_fisher_exact_p_value(int64_t hits1, int64_t trials1, int64_t hits2, int64_t
 	mode = Min(Max(mode, lo), hi);
 
 	/* the observed table's weight relative to the mode */
-	for (x = mode; x < observed && obs_weight > 0.0; x += 1.0)
+	for (x = mode; x < observed && obs_weight >= DBL_MIN; x += 1.0)
 	{
 		obs_weight *= hypergeometric_up(x, n1, n2, k);
 		if ((++steps & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	for (x = mode; x > observed && obs_weight > 0.0; x -= 1.0)
+	for (x = mode; x > observed && obs_weight >= DBL_MIN; x -= 1.0)
 	{
 		obs_weight *= hypergeometric_down(x, n1, n2, k);
 		if ((++steps & 0xFFFF) == 0)
@@ -208,7 +228,12 @@ omni_fisher_exact_p_value(int64_t hits1, int64_t trials1, int64_t hits2, int64_t
 				w *= hypergeometric_down(x, n1, n2, k);
 				x -= 1.0;
 			}
-			if (w == 0.0)
+			/*
+			 * Below DBL_MIN the product enters the subnormals, where a ratio just under 1
+			 * rounds back to the same value and the walk would never end; such terms are
+			 * 1e-308 of the mode's and change nothing.
+			 */
+			if (w < DBL_MIN)
 				break;
 			total += w;
 			if (w <= obs_weight * FISHER_TIE_TOLERANCE)

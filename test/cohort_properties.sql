@@ -1,0 +1,70 @@
+-- Properties of omni.cohort_period and omni.cohort_grid, checked against PostgreSQL's own
+-- timestamptz + interval arithmetic (an independent computation of the same definition).
+BEGIN;
+SELECT plan(7);
+
+SELECT setseed(0.4242);
+CREATE TEMP TABLE cases AS
+SELECT zone, period,
+       start,
+       start + (random() * 900 - 30) * interval '1 day' + random() * interval '1 day' AS at
+FROM (VALUES ('UTC'), ('America/New_York'), ('Europe/Berlin'), ('Asia/Kolkata'),
+             ('Australia/Lord_Howe')) AS z(zone),
+     (VALUES (interval '1 month'), ('3 months'), ('7 days'), ('1 day'), ('1 day 6 hours'),
+             ('2 hours'), ('1 month 15 days')) AS p(period),
+     LATERAL (SELECT timestamptz '2024-01-01' + random() * interval '700 days' AS start
+              FROM generate_series(1, 40)) AS s;
+
+-- the reference: the largest k with start + k*period <= at, using the built-in operator in
+-- the session zone (k from -400 so starts after the event are covered too)
+CREATE FUNCTION pg_temp.reference_period(start timestamptz, at timestamptz, period interval)
+RETURNS integer LANGUAGE sql STABLE AS $$
+    SELECT max(k) FROM generate_series(-400, 12000) AS k WHERE start + k * period <= at
+$$;
+
+CREATE TEMP TABLE results (zone text, period interval, start timestamptz, at timestamptz,
+                           omni_session int, omni_zone int, reference int);
+DO $$
+DECLARE z text;
+BEGIN
+    FOR z IN SELECT DISTINCT zone FROM cases LOOP
+        PERFORM set_config('TimeZone', z, true);
+        INSERT INTO results
+        SELECT zone, period, start, at,
+               omni.cohort_period(start, at, period),
+               omni.cohort_period(start, at, period, zone),
+               pg_temp.reference_period(start, at, period)
+        FROM cases WHERE zone = z;
+    END LOOP;
+END $$;
+RESET TimeZone;
+
+SELECT is((SELECT count(*) FROM results), 1400::bigint, '1400 random cases over 5 zones and 7 periods');
+SELECT is((SELECT count(*) FROM results WHERE omni_session IS DISTINCT FROM reference), 0::bigint,
+          'session-zone cohort_period equals max k with start + k*period <= at');
+SELECT is((SELECT count(*) FROM results WHERE omni_zone IS DISTINCT FROM reference), 0::bigint,
+          'zone-taking cohort_period equals the built-in arithmetic in that zone');
+SELECT ok((SELECT count(*) FROM results WHERE reference < 0) > 0
+          AND (SELECT count(*) FROM results WHERE reference > 100) > 0,
+          'the cases include events before the cohort start and long horizons');
+
+-- the grid: one row per cohort x period, boundaries from the same arithmetic, flags by as_of
+SET LOCAL TimeZone = 'Europe/Berlin';
+CREATE TEMP TABLE grid AS
+SELECT * FROM omni.cohort_grid('2025-01-31', '2025-12-31', '1 month', '7 days', '2026-02-10 12:00');
+SELECT is((SELECT count(*) FROM grid),
+          (12 * (omni.cohort_period('2025-01-31', '2026-02-10 12:00', '7 days') + 1))::bigint,
+          'grid has cohorts x (periods up to as_of of the oldest cohort) rows');
+SELECT is((SELECT count(*) FROM grid g
+            WHERE g.period_start <> g.cohort_start + g.period_number * interval '7 days'
+               OR g.period_end <> g.cohort_start + (g.period_number + 1) * interval '7 days'
+               OR g.observable <> (g.period_start <= '2026-02-10 12:00')
+               OR g.complete <> (g.period_end <= '2026-02-10 12:00')), 0::bigint,
+          'grid boundaries and observable/complete flags match the built-in arithmetic');
+SELECT is((SELECT array_agg(DISTINCT cohort_start ORDER BY cohort_start) FROM grid),
+          (SELECT array_agg(timestamptz '2025-01-31' + k * interval '1 month' ORDER BY k)
+             FROM generate_series(0, 11) k),
+          'cohort starts step by multiples of the interval (Jan 31, Feb 28, Mar 31, ...)');
+
+SELECT * FROM finish();
+ROLLBACK;
