@@ -9,10 +9,11 @@ OBJS = \
 	src/common/stats.o \
 	src/common/timecalc.o \
 	src/rate.o \
-	src/cohort.o
+	src/cohort.o \
+	src/events.o
 
 # The install script is generated from each capability's declarations, in dependency order.
-SQL_SOURCES = src/header.sql src/rate.sql src/cohort.sql
+SQL_SOURCES = src/header.sql src/rate.sql src/cohort.sql src/events.sql
 DATA_built  = omni--$(EXTVERSION).sql
 DATA        = $(wildcard update/omni--*--*.sql)
 
@@ -29,7 +30,7 @@ include $(PGXS)
 omni--$(EXTVERSION).sql: $(SQL_SOURCES)
 	cat $^ > $@
 
-.PHONY: test demo bench deps
+.PHONY: test demo bench deps valgrind
 deps:
 	bash scripts/deps.sh
 
@@ -38,6 +39,9 @@ test:
 
 demo:
 	bash scripts/demo.sh
+
+valgrind:
+	bash scripts/valgrind.sh
 
 bench:
 	bash bench/run.sh $(SCALE)

@@ -1,0 +1,1032 @@
+/*
+ * events.c — judging raw email events: is an open or a click the work of a person or of a
+ * machine (Apple Mail Privacy Protection, security gateways, link scanners, scripts), and
+ * the message-grain aggregate that turns a raw event log into one outcome row per message.
+ *
+ * The heuristics live in one place so that the scalar functions (is_machine_open,
+ * is_bot_click) and the aggregate (message_outcome) judge every event identically.
+ *
+ * The aggregate's state, omni.message_state, is a concrete varlena type rather than
+ * `internal`, so Citus can run the aggregate on its workers and ship partial states through
+ * the type's text form.  Opens are mostly settled as they arrive; opens that cannot be
+ * judged yet (no delivery seen, or within the human delay of the earliest delivery seen so
+ * far) and every click are kept as (time, kind) entries, because a later or earlier row may
+ * change their verdict.  The final function decides them; it never modifies the state.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "common/int.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "parser/scansup.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(events_is_machine_open);
+PG_FUNCTION_INFO_V1(events_is_bot_click);
+PG_FUNCTION_INFO_V1(message_state_in);
+PG_FUNCTION_INFO_V1(message_state_out);
+PG_FUNCTION_INFO_V1(message_state_recv);
+PG_FUNCTION_INFO_V1(message_state_send);
+PG_FUNCTION_INFO_V1(message_state_trans);
+PG_FUNCTION_INFO_V1(message_state_combine);
+PG_FUNCTION_INFO_V1(message_state_final);
+PG_FUNCTION_INFO_V1(message_outcome_final);
+
+/* ---------- user agents ---------- */
+
+/* which events an agent pattern marks as machine-made */
+#define AGENT_OPENS		0x01
+#define AGENT_CLICKS	0x02
+#define AGENT_BOTH		(AGENT_OPENS | AGENT_CLICKS)
+
+typedef struct MachineAgent
+{
+	const char *pattern;		/* lowercase ASCII */
+	bool		exact;			/* whole (trimmed) agent equals pattern, else substring */
+	uint8		applies;		/* AGENT_OPENS, AGENT_CLICKS or both */
+	const char *unless_after;	/* a substring hit preceded by this is not a hit (NULL: none) */
+} MachineAgent;
+
+/*
+ * Matched case-insensitively (ASCII) against the user agent.  Agents that fetch on behalf of
+ * a person who is reading the message are deliberately absent: Gmail's GoogleImageProxy and
+ * YahooMailProxy load images when a human opens the message, so their opens are human.
+ */
+static const MachineAgent machine_agents[] = {
+	/*
+	 * Apple Mail Privacy Protection: Apple's proxy prefetches every image of every message
+	 * with the bare agent "Mozilla/5.0" and nothing else, whether or not anybody reads it.
+	 * Real browsers and mail clients always add platform details.  Opens only: MPP does
+	 * not follow links.
+	 */
+	{"mozilla/5.0", true, AGENT_OPENS, NULL},
+
+	/* Security gateways: they fetch images and follow links to scan them. */
+	/* Barracuda Email Security / Sentinel */
+	{"barracuda", false, AGENT_BOTH, NULL},
+	/* Mimecast URL Protect */
+	{"mimecast", false, AGENT_BOTH, NULL},
+	/* Proofpoint URL Defense / TAP */
+	{"proofpoint", false, AGENT_BOTH, NULL},
+	/* Symantec (Broadcom) Email Security.cloud */
+	{"symantec", false, AGENT_BOTH, NULL},
+	/* MessageLabs, its former name */
+	{"messagelabs", false, AGENT_BOTH, NULL},
+	/* Cisco Secure Email, formerly IronPort */
+	{"ironport", false, AGENT_BOTH, NULL},
+	/* Forcepoint Email Security */
+	{"forcepoint", false, AGENT_BOTH, NULL},
+	/* Trend Micro Email Security, written with and without the space */
+	{"trend micro", false, AGENT_BOTH, NULL},
+	{"trendmicro", false, AGENT_BOTH, NULL},
+	/* Zscaler cloud proxy scans */
+	{"zscaler", false, AGENT_BOTH, NULL},
+	/* Microsoft's link previews (Outlook, Teams) */
+	{"bingpreview", false, AGENT_BOTH, NULL},
+	/* link unfurling when a link is shared in Facebook or Messenger */
+	{"facebookexternalhit", false, AGENT_BOTH, NULL},
+
+	/* Generic automation: crawlers, headless browsers and HTTP libraries, not people. */
+	/* Googlebot, Slackbot, LinkedInBot...; but Cubot is an Android phone brand */
+	{"bot", false, AGENT_BOTH, "cu"},
+	{"crawler", false, AGENT_BOTH, NULL},
+	{"spider", false, AGENT_BOTH, NULL},
+	/* Chrome driven by Puppeteer or Selenium, and an older headless browser */
+	{"headlesschrome", false, AGENT_BOTH, NULL},
+	{"phantomjs", false, AGENT_BOTH, NULL},
+	/* HTTP libraries and command-line tools */
+	{"python-requests", false, AGENT_BOTH, NULL},
+	{"python-urllib", false, AGENT_BOTH, NULL},
+	{"curl/", false, AGENT_BOTH, NULL},
+	{"wget", false, AGENT_BOTH, NULL},
+	{"go-http-client", false, AGENT_BOTH, NULL},
+	/*
+	 * Java/Android HTTP library.  Clicks only: Android mail apps load images with it when a
+	 * person opens the message, but a person's click opens a browser with its own agent.
+	 */
+	{"okhttp", false, AGENT_CLICKS, NULL},
+	{"apache-httpclient", false, AGENT_BOTH, NULL},
+	/* the JDK's own HTTP client: "Java/1.8.0_392" */
+	{"java/", false, AGENT_BOTH, NULL},
+	{"libwww-perl", false, AGENT_BOTH, NULL},
+};
+
+/* Agents longer than this are lowercased into palloc'd memory instead of on the stack. */
+#define AGENT_STACK_BUFFER 512
+
+static bool
+agent_matches(const char *lower, size_t len, const MachineAgent *agent)
+{
+	const char *hit;
+
+	if (agent->exact)
+	{
+		const char *start = lower;
+		const char *end = lower + len;
+
+		while (start < end && scanner_isspace(*start))
+			start++;
+		while (end > start && scanner_isspace(end[-1]))
+			end--;
+		return (size_t) (end - start) == strlen(agent->pattern) &&
+			memcmp(start, agent->pattern, end - start) == 0;
+	}
+
+	for (hit = strstr(lower, agent->pattern); hit != NULL; hit = strstr(hit + 1, agent->pattern))
+	{
+		size_t		guard;
+
+		if (agent->unless_after == NULL)
+			return true;
+		guard = strlen(agent->unless_after);
+		if ((size_t) (hit - lower) < guard || memcmp(hit - guard, agent->unless_after, guard) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is this user agent a known machine for this kind of event (AGENT_OPENS or AGENT_CLICKS)? */
+static bool
+agent_is_machine(const text *user_agent, uint8 event)
+{
+	size_t		len = VARSIZE_ANY_EXHDR(user_agent);
+	const char *src = VARDATA_ANY(user_agent);
+	char		stack_buffer[AGENT_STACK_BUFFER];
+	char	   *lower = len < sizeof(stack_buffer) ? stack_buffer : palloc(len + 1);
+	bool		machine = false;
+	size_t		i;
+
+	/* ASCII folding only: every pattern is ASCII and multibyte bytes are left alone */
+	for (i = 0; i < len; i++)
+		lower[i] = pg_ascii_tolower((unsigned char) src[i]);
+	lower[len] = '\0';
+
+	for (i = 0; i < lengthof(machine_agents) && !machine; i++)
+		if ((machine_agents[i].applies & event) != 0)
+			machine = agent_matches(lower, len, &machine_agents[i]);
+
+	if (lower != stack_buffer)
+		pfree(lower);
+	return machine;
+}
+
+/* ---------- time ---------- */
+
+/* The aggregate's fixed rules: the scalar functions' defaults. */
+#define MESSAGE_HUMAN_DELAY_USECS	(2 * USECS_PER_SEC)
+#define MESSAGE_BURST_WINDOW_USECS	(2 * USECS_PER_SEC)
+
+/*
+ * An interval as a fixed length in microseconds (a day is 24 hours and a month 30 days, as
+ * in interval comparison), so the functions stay IMMUTABLE.  Negative lengths are an error
+ * naming the argument.
+ */
+static int64
+CheckDuration(const Interval *span, const char *argname)
+{
+	int64		days;
+	int64		usecs;
+
+	if (pg_mul_s64_overflow((int64) span->month, DAYS_PER_MONTH, &days) ||
+		pg_add_s64_overflow(days, (int64) span->day, &days) ||
+		pg_mul_s64_overflow(days, USECS_PER_DAY, &usecs) ||
+		pg_add_s64_overflow(usecs, span->time, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERVAL_FIELD_OVERFLOW),
+				 errmsg("%s is out of range: \"%s\"", argname,
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(span)))),
+				 errhint("Pass a duration such as '2 seconds'.")));
+	if (usecs < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot be negative: \"%s\"", argname,
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(span)))),
+				 errhint("Pass a duration such as '2 seconds', or NULL to turn the rule off.")));
+	return usecs;
+}
+
+/* at - since < window (window >= 0), without overflow: true for every at before since */
+static inline bool
+sooner_than(TimestampTz at, TimestampTz since, int64 window)
+{
+	int64		elapsed;
+
+	if (pg_sub_s64_overflow(at, since, &elapsed))
+		return at < since;
+	return elapsed < window;
+}
+
+/* |a - b| < window (window >= 0), without overflow */
+static inline bool
+closer_than(TimestampTz a, TimestampTz b, int64 window)
+{
+	return a >= b ? sooner_than(a, b, window) : sooner_than(b, a, window);
+}
+
+/* ---------- scalar heuristics ---------- */
+
+/*
+ * is_machine_open(user_agent, opened_at, delivered_at, esp_machine_flag, min_human_delay):
+ * true when the ESP says so, when the agent is a known machine for opens, or when the open
+ * came less than min_human_delay after delivery (or before it).  Each NULL argument turns
+ * off the rule that needs it; a NULL opened_at gives NULL.
+ */
+Datum
+events_is_machine_open(PG_FUNCTION_ARGS)
+{
+	bool		timing = !PG_ARGISNULL(4);
+	int64		min_delay = timing ? CheckDuration(PG_GETARG_INTERVAL_P(4), "min_human_delay") : 0;
+	TimestampTz opened_at;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	opened_at = PG_GETARG_TIMESTAMPTZ(1);
+
+	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+		PG_RETURN_BOOL(true);
+	if (!PG_ARGISNULL(0) && agent_is_machine(PG_GETARG_TEXT_PP(0), AGENT_OPENS))
+		PG_RETURN_BOOL(true);
+	if (timing && !PG_ARGISNULL(2) && sooner_than(opened_at, PG_GETARG_TIMESTAMPTZ(2), min_delay))
+		PG_RETURN_BOOL(true);
+	PG_RETURN_BOOL(false);
+}
+
+/*
+ * is_bot_click(user_agent, clicked_at, delivered_at, previous_click_at, min_human_delay,
+ * burst_window): true for a known scanner agent, a click less than min_human_delay after
+ * delivery (or before it), or one less than burst_window away from previous_click_at (in
+ * either direction, so lead() works as well as lag()).  NULLs as for is_machine_open.
+ */
+Datum
+events_is_bot_click(PG_FUNCTION_ARGS)
+{
+	bool		timing = !PG_ARGISNULL(4);
+	bool		bursts = !PG_ARGISNULL(5);
+	int64		min_delay = timing ? CheckDuration(PG_GETARG_INTERVAL_P(4), "min_human_delay") : 0;
+	int64		burst = bursts ? CheckDuration(PG_GETARG_INTERVAL_P(5), "burst_window") : 0;
+	TimestampTz clicked_at;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	clicked_at = PG_GETARG_TIMESTAMPTZ(1);
+
+	if (!PG_ARGISNULL(0) && agent_is_machine(PG_GETARG_TEXT_PP(0), AGENT_CLICKS))
+		PG_RETURN_BOOL(true);
+	if (timing && !PG_ARGISNULL(2) && sooner_than(clicked_at, PG_GETARG_TIMESTAMPTZ(2), min_delay))
+		PG_RETURN_BOOL(true);
+	if (bursts && !PG_ARGISNULL(3) && closer_than(clicked_at, PG_GETARG_TIMESTAMPTZ(3), burst))
+		PG_RETURN_BOOL(true);
+	PG_RETURN_BOOL(false);
+}
+
+/* ---------- the event vocabulary ---------- */
+
+typedef enum EventType
+{
+	EVENT_SEND,
+	EVENT_DELIVER,
+	EVENT_BOUNCE,
+	EVENT_OPEN,
+	EVENT_CLICK,
+	EVENT_CONVERSION,
+	EVENT_REPLY,
+	EVENT_UNSUBSCRIBE,
+	EVENT_COMPLAINT
+} EventType;
+
+static const char *const event_names[] = {
+	"send", "deliver", "bounce", "open", "click", "conversion", "reply", "unsubscribe", "complaint"
+};
+
+#define EVENT_VOCABULARY "send, deliver, bounce, open, click, conversion, reply, unsubscribe, complaint"
+
+/* The event type named exactly (lowercase) by this text, or an error naming it. */
+static EventType
+CheckEventType(const text *event_type)
+{
+	size_t		len = VARSIZE_ANY_EXHDR(event_type);
+	const char *name = VARDATA_ANY(event_type);
+	char	   *shown;
+	bool		case_only = false;
+	int			i;
+
+	for (i = 0; i < (int) lengthof(event_names); i++)
+		if (strlen(event_names[i]) == len && memcmp(event_names[i], name, len) == 0)
+			return (EventType) i;
+
+	for (i = 0; i < (int) lengthof(event_names); i++)
+		if (strlen(event_names[i]) == len && pg_strncasecmp(event_names[i], name, len) == 0)
+			case_only = true;
+
+	shown = text_to_cstring(event_type);
+	if (case_only)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid event_type \"%s\"", shown),
+				 errhint("Event types are lowercase: pass lower(event_type).  Allowed: "
+						 EVENT_VOCABULARY ".")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid event_type \"%s\"", shown),
+			 errhint("Allowed: " EVENT_VOCABULARY "; map other names with CASE.")));
+	pg_unreachable();
+}
+
+/* ---------- omni.message_state ---------- */
+
+#define MESSAGE_STATE_VERSION 1
+
+/* bits of MessageState.events: event types that only need "did it happen" */
+#define SEEN_SEND			0x0001
+#define SEEN_DELIVER		0x0002
+#define SEEN_BOUNCE			0x0004
+#define SEEN_CONVERSION		0x0008
+#define SEEN_REPLY			0x0010
+#define SEEN_UNSUBSCRIBE	0x0020
+#define SEEN_COMPLAINT		0x0040
+#define SEEN_ALL			0x007F
+
+/* kinds of kept entries */
+#define ENTRY_OPEN			1	/* an open not machine by agent or flag, not yet settled */
+#define ENTRY_CLICK			2	/* a click not machine by agent or flag */
+#define ENTRY_MACHINE_CLICK 3	/* a click by a scanner agent or flagged by the ESP */
+
+typedef struct MessageEntry
+{
+	TimestampTz at;
+	int32		kind;
+	int32		reserved;		/* zero */
+} MessageEntry;
+
+/*
+ * The state in memory and on disk.  Invariants (checked by the decoder, kept by every
+ * function that builds a state):
+ *   - settled_opens counts opens that are human whatever else arrives: not machine by agent
+ *     or flag, and at least the human delay after first_delivered_at (so SEEN_DELIVER is set);
+ *     first_settled_open_at is the earliest of them (0 when there are none);
+ *   - ENTRY_OPEN entries are the other non-machine opens: no delivery seen yet, or sooner
+ *     than the human delay after first_delivered_at.  A delivery that arrives later can only
+ *     move first_delivered_at earlier, so a settled open never becomes machine again;
+ *   - opens counts every open event, machine ones included: opens >= settled + kept opens.
+ * capacity slots follow the header (VARSIZE covers them all); the ones past n_entries are
+ * zero.  Inside an aggregate, entries are appended in place while there is room.  Growing
+ * builds a larger copy in the per-call memory context and returns it: for a by-reference
+ * transition value the executor copies whatever new pointer it gets into the aggregate
+ * context and pfrees the old value itself, so repalloc'ing the state there would free it
+ * twice.  Because VARSIZE includes the spare slots, the executor's copy keeps the room.
+ */
+typedef struct MessageState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		version;		/* MESSAGE_STATE_VERSION */
+	uint8		reserved;		/* zero */
+	uint16		events;			/* SEEN_* bits */
+	int32		n_entries;
+	int32		capacity;
+	TimestampTz first_delivered_at; /* when SEEN_DELIVER, else 0 */
+	int64		opens;
+	int64		settled_opens;
+	TimestampTz first_settled_open_at;
+	MessageEntry entries[FLEXIBLE_ARRAY_MEMBER];
+} MessageState;
+
+#define MESSAGE_STATE_HEADER offsetof(MessageState, entries)
+#define MESSAGE_STATE_MAX_ENTRIES \
+	((int32) ((MaxAllocSize - MESSAGE_STATE_HEADER) / sizeof(MessageEntry)))
+#define MESSAGE_STATE_SIZE(capacity) \
+	(MESSAGE_STATE_HEADER + (Size) (capacity) * sizeof(MessageEntry))
+
+/* binary form: version, events, four int64s, entry count, then (int64 at, byte kind) each */
+#define MESSAGE_WIRE_HEADER (1 + 2 + 4 * 8 + 4)
+#define MESSAGE_WIRE_ENTRY	(8 + 1)
+
+static inline bool
+delivered(const MessageState *state)
+{
+	return (state->events & SEEN_DELIVER) != 0;
+}
+
+/* A zeroed state with room for capacity entries, in the current memory context. */
+static MessageState *
+new_state(int32 capacity)
+{
+	MessageState *state;
+
+	if (capacity < 0 || capacity > MESSAGE_STATE_MAX_ENTRIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a message cannot keep more than %d opens and clicks",
+						MESSAGE_STATE_MAX_ENTRIES),
+				 errhint("Check that the aggregate is grouped by message.")));
+	state = (MessageState *) palloc0(MESSAGE_STATE_SIZE(capacity));
+	SET_VARSIZE(state, MESSAGE_STATE_SIZE(capacity));
+	state->version = MESSAGE_STATE_VERSION;
+	state->capacity = capacity;
+	return state;
+}
+
+/* A copy with room for at least capacity entries. */
+static MessageState *
+copy_state(const MessageState *state, int32 capacity)
+{
+	MessageState *copy = new_state(Max(capacity, state->n_entries));
+
+	memcpy(copy, state, MESSAGE_STATE_SIZE(state->n_entries));
+	copy->capacity = Max(capacity, state->n_entries);
+	SET_VARSIZE(copy, MESSAGE_STATE_SIZE(copy->capacity));
+	return copy;
+}
+
+/*
+ * Room for `more` further entries: the state itself when it has the room, else a larger
+ * copy (doubling, so appends stay amortised O(1)).
+ */
+static MessageState *
+reserve_entries(MessageState *state, int32 more)
+{
+	int64		needed = (int64) state->n_entries + more;
+	int64		capacity;
+
+	if (needed <= state->capacity)
+		return state;
+	capacity = Max(Max(needed, 4), 2 * (int64) state->capacity);
+	if (capacity > MESSAGE_STATE_MAX_ENTRIES)
+		capacity = Max(needed, MESSAGE_STATE_MAX_ENTRIES);	/* new_state reports it */
+	return copy_state(state, (int32) Min(capacity, (int64) PG_INT32_MAX));
+}
+
+/* Cheap header checks for a state handed to any function (corruption, not forgery). */
+static MessageState *
+state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	MessageState *state = (MessageState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (state->version != MESSAGE_STATE_VERSION ||
+		state->n_entries < 0 || state->capacity < state->n_entries ||
+		state->capacity > MESSAGE_STATE_MAX_ENTRIES ||
+		VARSIZE(state) != MESSAGE_STATE_SIZE(state->capacity))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupt omni.message_state (version %d, %d of %d entries, %u bytes)",
+						state->version, state->n_entries, state->capacity,
+						(unsigned int) VARSIZE(state))));
+	return state;
+}
+
+static inline bool
+settles(const MessageState *state, TimestampTz opened_at)
+{
+	return delivered(state) &&
+		!sooner_than(opened_at, state->first_delivered_at, MESSAGE_HUMAN_DELAY_USECS);
+}
+
+static void
+add_settled_opens(MessageState *state, int64 count, TimestampTz first)
+{
+	if (count == 0)
+		return;
+	if (state->settled_opens == 0 || first < state->first_settled_open_at)
+		state->first_settled_open_at = first;
+	if (pg_add_s64_overflow(state->settled_opens, count, &state->settled_opens))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("omni.message_state open count out of range")));
+}
+
+/* After first_delivered_at was set or moved earlier: settle the kept opens that now can be. */
+static void
+settle_kept_opens(MessageState *state)
+{
+	int32		kept = 0;
+	int32		i;
+
+	if (!delivered(state))
+		return;
+	for (i = 0; i < state->n_entries; i++)
+	{
+		MessageEntry *entry = &state->entries[i];
+
+		CHECK_FOR_INTERRUPTS();
+		if (entry->kind == ENTRY_OPEN && settles(state, entry->at))
+			add_settled_opens(state, 1, entry->at);
+		else
+			state->entries[kept++] = *entry;
+	}
+	if (kept < state->n_entries)
+		memset(&state->entries[kept], 0, (state->n_entries - kept) * sizeof(MessageEntry));
+	state->n_entries = kept;
+}
+
+static void
+note_delivery(MessageState *state, TimestampTz at)
+{
+	if (delivered(state) && state->first_delivered_at <= at)
+		return;
+	state->events |= SEEN_DELIVER;
+	state->first_delivered_at = at;
+	settle_kept_opens(state);
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const MessageEntry *x = (const MessageEntry *) a;
+	const MessageEntry *y = (const MessageEntry *) b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+/* The entries in canonical (time, kind) order, as a palloc'd copy: states stay untouched. */
+static MessageEntry *
+sorted_entries(const MessageState *state)
+{
+	MessageEntry *entries = palloc(Max(state->n_entries, 1) * sizeof(MessageEntry));
+
+	memcpy(entries, state->entries, state->n_entries * sizeof(MessageEntry));
+	qsort(entries, state->n_entries, sizeof(MessageEntry), entry_cmp);
+	return entries;
+}
+
+/* ---------- binary and text forms ---------- */
+
+/* The canonical binary form (entries sorted), used by send and, in hex, by out. */
+static bytea *
+encode_state(const MessageState *state)
+{
+	StringInfoData buf;
+	MessageEntry *entries = sorted_entries(state);
+	int32		i;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, MESSAGE_STATE_VERSION);
+	pq_sendint16(&buf, state->events);
+	pq_sendint64(&buf, state->first_delivered_at);
+	pq_sendint64(&buf, state->opens);
+	pq_sendint64(&buf, state->settled_opens);
+	pq_sendint64(&buf, state->first_settled_open_at);
+	pq_sendint32(&buf, state->n_entries);
+	for (i = 0; i < state->n_entries; i++)
+	{
+		pq_sendint64(&buf, entries[i].at);
+		pq_sendbyte(&buf, (uint8) entries[i].kind);
+	}
+	pfree(entries);
+	return pq_endtypsend(&buf);
+}
+
+static inline bool
+valid_timestamp(TimestampTz at)
+{
+	return IS_VALID_TIMESTAMP(at) || TIMESTAMP_NOT_FINITE(at);
+}
+
+static void
+report_bad_state(int errcode_value, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(errcode_value),
+			 errmsg("invalid omni.message_state: %s", detail),
+			 errhint("A message_state comes from omni.message_state_agg() or from its own "
+					 "text or binary output; it cannot be edited.")));
+}
+
+/*
+ * Decode the binary form, checking everything against the message before trusting it:
+ * version, sizes, flag bits, counts, timestamps and the settled/kept split.  Used by recv
+ * and, after hex decoding, by the text input, so both reject the same forgeries.
+ */
+static MessageState *
+decode_state(StringInfo buf, int errcode_value)
+{
+	MessageState *state;
+	int			version;
+	uint16		events;
+	TimestampTz first_delivered_at;
+	int64		opens;
+	int64		settled_opens;
+	TimestampTz first_settled_open_at;
+	int32		n_entries;
+	int64		kept_opens = 0;
+	int32		i;
+
+	if (buf->len - buf->cursor < 1)
+		report_bad_state(errcode_value, "empty value");
+	version = pq_getmsgbyte(buf);
+	if (version != MESSAGE_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("unsupported omni.message_state format version %d", version),
+				 errhint("This omni reads version %d; upgrade omni on the receiving side.",
+						 MESSAGE_STATE_VERSION)));
+	if (buf->len - buf->cursor < MESSAGE_WIRE_HEADER - 1)
+		report_bad_state(errcode_value, psprintf("a %d-byte value is shorter than the %d-byte header",
+												 buf->len, MESSAGE_WIRE_HEADER));
+	events = (uint16) pq_getmsgint(buf, 2);
+	first_delivered_at = pq_getmsgint64(buf);
+	opens = pq_getmsgint64(buf);
+	settled_opens = pq_getmsgint64(buf);
+	first_settled_open_at = pq_getmsgint64(buf);
+	n_entries = (int32) pq_getmsgint(buf, 4);
+
+	if ((events & ~SEEN_ALL) != 0)
+		report_bad_state(errcode_value, psprintf("unknown event bits 0x%04x", events));
+	if (n_entries < 0 || n_entries > MESSAGE_STATE_MAX_ENTRIES ||
+		(int64) (buf->len - buf->cursor) != (int64) n_entries * MESSAGE_WIRE_ENTRY)
+		report_bad_state(errcode_value,
+						 psprintf("%d entries do not fit the %d bytes that follow the header",
+								  n_entries, buf->len - buf->cursor));
+	if ((events & SEEN_DELIVER) ? !valid_timestamp(first_delivered_at) : first_delivered_at != 0)
+		report_bad_state(errcode_value, "bad delivery time");
+	if (opens < 0 || settled_opens < 0 || settled_opens > opens)
+		report_bad_state(errcode_value,
+						 psprintf("bad open counts " INT64_FORMAT " and " INT64_FORMAT,
+								  opens, settled_opens));
+	if (settled_opens == 0 ? first_settled_open_at != 0 :
+		!(events & SEEN_DELIVER) || !valid_timestamp(first_settled_open_at) ||
+		sooner_than(first_settled_open_at, first_delivered_at, MESSAGE_HUMAN_DELAY_USECS))
+		report_bad_state(errcode_value, "bad first human open");
+
+	state = new_state(n_entries);
+	state->events = events;
+	state->first_delivered_at = first_delivered_at;
+	state->opens = opens;
+	state->settled_opens = settled_opens;
+	state->first_settled_open_at = first_settled_open_at;
+	for (i = 0; i < n_entries; i++)
+	{
+		MessageEntry *entry = &state->entries[i];
+
+		CHECK_FOR_INTERRUPTS();
+		entry->at = pq_getmsgint64(buf);
+		entry->kind = pq_getmsgbyte(buf);
+		if (!valid_timestamp(entry->at))
+			report_bad_state(errcode_value, psprintf("entry %d has a bad time", i + 1));
+		if (entry->kind == ENTRY_OPEN)
+		{
+			if (settles(state, entry->at))
+				report_bad_state(errcode_value,
+								 psprintf("entry %d is an open that should be settled", i + 1));
+			kept_opens++;
+		}
+		else if (entry->kind != ENTRY_CLICK && entry->kind != ENTRY_MACHINE_CLICK)
+			report_bad_state(errcode_value,
+							 psprintf("entry %d has unknown kind %d", i + 1, entry->kind));
+	}
+	if (kept_opens > opens - settled_opens)
+		report_bad_state(errcode_value, "more kept opens than opens");
+	state->n_entries = n_entries;
+	pq_getmsgend(buf);
+	return state;
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* text form: \x followed by the binary form in hex, like bytea's hex output */
+Datum
+message_state_in(PG_FUNCTION_ARGS)
+{
+	const char *str = PG_GETARG_CSTRING(0);
+	size_t		len = strlen(str);
+	StringInfoData buf;
+	size_t		i;
+
+	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type omni.message_state: \"%.40s%s\"",
+						str, len > 40 ? "..." : ""),
+				 errhint("The text form is \\x followed by an even number of hex digits, "
+						 "as omni.message_state's output writes it.")));
+	initStringInfo(&buf);
+	for (i = 2; i < len; i += 2)
+	{
+		int			hi = hex_value(str[i]);
+		int			lo = hex_value(str[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid hexadecimal digit \"%c\" in omni.message_state at position %d",
+							hi < 0 ? str[i] : str[i + 1], (int) (hi < 0 ? i : i + 1) + 1),
+					 errhint("The text form is \\x followed by an even number of hex digits.")));
+		appendStringInfoChar(&buf, (char) (hi << 4 | lo));
+	}
+	PG_RETURN_POINTER(decode_state(&buf, ERRCODE_INVALID_TEXT_REPRESENTATION));
+}
+
+Datum
+message_state_out(PG_FUNCTION_ARGS)
+{
+	bytea	   *binary = encode_state(state_arg(fcinfo, 0));
+	size_t		len = VARSIZE(binary) - VARHDRSZ;
+	const unsigned char *bytes = (const unsigned char *) VARDATA(binary);
+	char	   *out = palloc(2 * len + 3);
+	size_t		i;
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (i = 0; i < len; i++)
+	{
+		out[2 + 2 * i] = hex_digits[bytes[i] >> 4];
+		out[3 + 2 * i] = hex_digits[bytes[i] & 0x0F];
+	}
+	out[2 + 2 * len] = '\0';
+	PG_RETURN_CSTRING(out);
+}
+
+Datum
+message_state_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(decode_state((StringInfo) PG_GETARG_POINTER(0),
+								   ERRCODE_INVALID_BINARY_REPRESENTATION));
+}
+
+Datum
+message_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(encode_state(state_arg(fcinfo, 0)));
+}
+
+/* ---------- the aggregate ---------- */
+
+/*
+ * message_state_trans(state, event_type, occurred_at, user_agent [, esp_machine_flag]).
+ * Not strict: a NULL event_type or occurred_at leaves the state as it is; a NULL agent or
+ * flag only turns off its rule.  Any other event_type outside the vocabulary is an error.
+ */
+Datum
+message_state_trans(PG_FUNCTION_ARGS)
+{
+	MessageState *state = PG_ARGISNULL(0) ? NULL : state_arg(fcinfo, 0);
+	bool		flagged = PG_NARGS() > 4 && !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
+	EventType	type;
+	TimestampTz at;
+
+	if (PG_ARGISNULL(1))
+		goto unchanged;
+	type = CheckEventType(PG_GETARG_TEXT_PP(1));
+	if (PG_ARGISNULL(2))
+		goto unchanged;
+	at = PG_GETARG_TIMESTAMPTZ(2);
+
+	if (state == NULL)
+		state = new_state(0);
+	else if (!AggCheckCallContext(fcinfo, NULL))
+		state = copy_state(state, state->n_entries);	/* never change a plain argument */
+
+	switch (type)
+	{
+		case EVENT_SEND:
+			state->events |= SEEN_SEND;
+			break;
+		case EVENT_DELIVER:
+			note_delivery(state, at);
+			break;
+		case EVENT_BOUNCE:
+			state->events |= SEEN_BOUNCE;
+			break;
+		case EVENT_OPEN:
+			if (pg_add_s64_overflow(state->opens, 1, &state->opens))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("omni.message_state open count out of range")));
+			if (flagged || (!PG_ARGISNULL(3) && agent_is_machine(PG_GETARG_TEXT_PP(3), AGENT_OPENS)))
+				break;
+			if (settles(state, at))
+				add_settled_opens(state, 1, at);
+			else
+			{
+				state = reserve_entries(state, 1);
+				state->entries[state->n_entries].at = at;
+				state->entries[state->n_entries].kind = ENTRY_OPEN;
+				state->n_entries++;
+			}
+			break;
+		case EVENT_CLICK:
+			state = reserve_entries(state, 1);
+			state->entries[state->n_entries].at = at;
+			state->entries[state->n_entries].kind =
+				flagged || (!PG_ARGISNULL(3) &&
+							agent_is_machine(PG_GETARG_TEXT_PP(3), AGENT_CLICKS)) ?
+				ENTRY_MACHINE_CLICK : ENTRY_CLICK;
+			state->n_entries++;
+			break;
+		case EVENT_CONVERSION:
+			state->events |= SEEN_CONVERSION;
+			break;
+		case EVENT_REPLY:
+			state->events |= SEEN_REPLY;
+			break;
+		case EVENT_UNSUBSCRIBE:
+			state->events |= SEEN_UNSUBSCRIBE;
+			break;
+		case EVENT_COMPLAINT:
+			state->events |= SEEN_COMPLAINT;
+			break;
+	}
+	PG_RETURN_POINTER(state);
+
+unchanged:
+	if (state == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * Merge two states: the combine function, and the transition of rollup(message_state).
+ * Not strict; a NULL side is no events.  The second state is never modified.
+ */
+Datum
+message_state_combine(PG_FUNCTION_ARGS)
+{
+	MessageState *state;
+	MessageState *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state_arg(fcinfo, 0));
+	}
+	other = state_arg(fcinfo, 1);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(other);	/* the executor copies it into its own context */
+
+	state = state_arg(fcinfo, 0);
+	if (!AggCheckCallContext(fcinfo, NULL))
+		state = copy_state(state, state->n_entries + other->n_entries);
+	else
+		state = reserve_entries(state, other->n_entries);
+
+	state->events |= other->events & ~SEEN_DELIVER;
+	if (pg_add_s64_overflow(state->opens, other->opens, &state->opens))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("omni.message_state open count out of range")));
+	add_settled_opens(state, other->settled_opens, other->first_settled_open_at);
+	memcpy(&state->entries[state->n_entries], other->entries,
+		   other->n_entries * sizeof(MessageEntry));
+	state->n_entries += other->n_entries;
+
+	/* the other side's kept opens may settle against either side's delivery */
+	if (delivered(other))
+		note_delivery(state, other->first_delivered_at);
+	settle_kept_opens(state);
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * Final function of message_state_agg and rollup: a compact, canonically ordered copy
+ * (never the state itself), and an empty state for no rows.
+ */
+Datum
+message_state_final(PG_FUNCTION_ARGS)
+{
+	MessageState *state;
+	MessageState *result;
+	MessageEntry *entries;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(new_state(0));
+	state = state_arg(fcinfo, 0);
+	result = copy_state(state, 0);
+	entries = sorted_entries(state);
+	memcpy(result->entries, entries, state->n_entries * sizeof(MessageEntry));
+	pfree(entries);
+	PG_RETURN_POINTER(result);
+}
+
+#define OUTCOME_COLUMNS 19
+
+static TupleDesc
+outcome_tupdesc(FunctionCallInfo fcinfo)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (tupdesc == NULL)
+	{
+		TupleDesc	result;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &result) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "omni.message_outcome must return a composite type");
+		if (result->natts != OUTCOME_COLUMNS)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("omni.message_outcome has %d columns, expected %d",
+							result->natts, OUTCOME_COLUMNS),
+					 errhint("Reinstall the extension: ALTER EXTENSION omni UPDATE.")));
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(result));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
+	return tupdesc;
+}
+
+/*
+ * The outcome of one message: final function of message_outcome, and outcome(state).
+ * Kept opens are human when no delivery was seen (the timing rule cannot apply).  A click
+ * is human when neither its agent nor the ESP marks it, it is not sooner than the human
+ * delay after the first delivery, and no other click on the message (of any kind) lies
+ * within the burst window on either side.
+ */
+Datum
+message_outcome_final(PG_FUNCTION_ARGS)
+{
+	MessageState *state = PG_ARGISNULL(0) ? new_state(0) : state_arg(fcinfo, 0);
+	TupleDesc	tupdesc = outcome_tupdesc(fcinfo);
+	Datum		values[OUTCOME_COLUMNS];
+	bool		nulls[OUTCOME_COLUMNS];
+	MessageEntry *entries = sorted_entries(state);
+	int64		human_opens = state->settled_opens;
+	TimestampTz first_human_open = state->first_settled_open_at;
+	int64		clicks = 0;
+	int64		human_clicks = 0;
+	TimestampTz first_human_click = 0;
+	int32		n_clicks = 0;
+	int32		i;
+
+	/* clicks to the front (still in time order), human opens counted on the way */
+	for (i = 0; i < state->n_entries; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (entries[i].kind == ENTRY_OPEN)
+		{
+			if (!delivered(state) || settles(state, entries[i].at))
+			{
+				if (human_opens == 0 || entries[i].at < first_human_open)
+					first_human_open = entries[i].at;
+				human_opens++;
+			}
+		}
+		else
+			entries[n_clicks++] = entries[i];
+	}
+	clicks = n_clicks;
+	for (i = 0; i < n_clicks; i++)
+	{
+		TimestampTz at = entries[i].at;
+
+		CHECK_FOR_INTERRUPTS();
+		if (entries[i].kind != ENTRY_CLICK)
+			continue;
+		if (delivered(state) &&
+			sooner_than(at, state->first_delivered_at, MESSAGE_HUMAN_DELAY_USECS))
+			continue;
+		if (i > 0 && closer_than(at, entries[i - 1].at, MESSAGE_BURST_WINDOW_USECS))
+			continue;
+		if (i + 1 < n_clicks && closer_than(at, entries[i + 1].at, MESSAGE_BURST_WINDOW_USECS))
+			continue;
+		if (human_clicks == 0)
+			first_human_click = at; /* entries are in time order */
+		human_clicks++;
+	}
+	pfree(entries);
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = BoolGetDatum((state->events & SEEN_SEND) != 0);	/* sent */
+	values[1] = BoolGetDatum(delivered(state)); /* delivered */
+	values[2] = BoolGetDatum((state->events & SEEN_BOUNCE) != 0);	/* bounced */
+	values[3] = BoolGetDatum(state->opens > 0); /* opened */
+	values[4] = BoolGetDatum(human_opens > 0);	/* human_opened */
+	values[5] = BoolGetDatum(state->opens > 0 && human_opens == 0);	/* machine_opened */
+	values[6] = BoolGetDatum(clicks > 0);	/* clicked */
+	values[7] = BoolGetDatum(human_clicks > 0); /* human_clicked */
+	values[8] = BoolGetDatum((state->events & SEEN_CONVERSION) != 0);	/* converted */
+	values[9] = BoolGetDatum((state->events & SEEN_REPLY) != 0);	/* replied */
+	values[10] = BoolGetDatum((state->events & SEEN_UNSUBSCRIBE) != 0);	/* unsubscribed */
+	values[11] = BoolGetDatum((state->events & SEEN_COMPLAINT) != 0);	/* complained */
+	values[12] = TimestampTzGetDatum(state->first_delivered_at);	/* first_delivered_at */
+	nulls[12] = !delivered(state);
+	values[13] = TimestampTzGetDatum(first_human_open); /* first_human_open_at */
+	nulls[13] = human_opens == 0;
+	values[14] = TimestampTzGetDatum(first_human_click);	/* first_human_click_at */
+	nulls[14] = human_clicks == 0;
+	values[15] = Int64GetDatum(state->opens);	/* opens */
+	values[16] = Int64GetDatum(human_opens);	/* human_opens */
+	values[17] = Int64GetDatum(clicks); /* clicks */
+	values[18] = Int64GetDatum(human_clicks);	/* human_clicks */
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
