@@ -19,6 +19,11 @@ SELECT r,
        round(omni.ci_upper(r, confidence => 0.99)::numeric, 6) AS upper_99
 FROM (VALUES ('12/340'::omni.rate), ('0/20'), ('20/20'), ('1/1'), ('0/0')) AS v(r);
 
+-- every figure of a state as flat columns, for views that BI tools chart
+SELECT s.* FROM (VALUES ('12/340'::omni.rate), ('0/0')) AS v(r)
+CROSS JOIN LATERAL omni.summary(r) AS s;
+SELECT (omni.summary('12/340', 0.99)).ci_upper AS upper_99;
+
 -- significance of a difference between two rates
 SELECT round(omni.p_value('12/340', '30/350')::numeric, 6) AS z_test,
        round(omni.fisher_p_value('12/340', '30/350')::numeric, 6) AS fisher,
@@ -73,6 +78,7 @@ SELECT omni.rate(4, 3);
 SELECT omni.ci_lower('1/2', 1.0);
 SELECT omni.ci_upper('1/2', 0);
 SELECT omni.ci_upper('1/2', 'NaN');
+SELECT omni.summary('1/2', 2);
 SELECT omni.shrink('1/2', 1.5, 10);
 SELECT omni.shrink('1/2', 0.5, -1);
 SELECT '9223372036854775807/9223372036854775807'::omni.rate OPERATOR(omni.+) '0/1';

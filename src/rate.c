@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "common/int.h"
+#include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 
@@ -40,6 +42,7 @@ PG_FUNCTION_INFO_V1(rate_p_value);
 PG_FUNCTION_INFO_V1(rate_fisher_p_value);
 PG_FUNCTION_INFO_V1(rate_shrink);
 PG_FUNCTION_INFO_V1(rate_shrink_mean);
+PG_FUNCTION_INFO_V1(rate_summary);
 
 /* Fisher's exact test visits about this many terms at most before we point to p_value. */
 #define FISHER_MAX_WORK 1.0e8
@@ -393,4 +396,39 @@ rate_shrink_mean(PG_FUNCTION_ARGS)
 				 errmsg("prior_strength must be a finite number >= 0, not %g", strength),
 				 errhint("The prior counts as this many pseudo-trials; 0 disables shrinkage.")));
 	return posterior_mean(fcinfo, rate, mean * strength, (1.0 - mean) * strength);
+}
+
+/*
+ * summary(rate, confidence): every figure of a state as one composite, so a view can expose
+ * flat, chartable columns with (omni.summary(state)).*
+ */
+Datum
+rate_summary(PG_FUNCTION_ARGS)
+{
+	Rate	   *rate = PG_GETARG_RATE_P(0);
+	double		confidence = PG_GETARG_FLOAT8(1);
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	CheckConfidence(confidence);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	values[0] = Int64GetDatum(rate->hits);
+	values[1] = Int64GetDatum(rate->trials);
+	if (rate->trials == 0)
+		nulls[2] = nulls[3] = nulls[4] = true;
+	else
+	{
+		double		lower;
+		double		upper;
+
+		omni_wilson_interval(rate->hits, rate->trials, omni_two_sided_z(confidence), &lower, &upper);
+		values[2] = Float8GetDatum((double) rate->hits / (double) rate->trials);
+		values[3] = Float8GetDatum(lower);
+		values[4] = Float8GetDatum(upper);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

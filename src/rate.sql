@@ -133,3 +133,18 @@ CREATE FUNCTION @extschema@.shrink(rate @extschema@.rate, prior_mean double prec
 COMMENT ON FUNCTION @extschema@.shrink(@extschema@.rate, double precision, double precision) IS
     'posterior mean under a Beta prior with this mean and this many pseudo-trials';
 
+CREATE TYPE @extschema@.rate_summary AS (
+    hits bigint,
+    trials bigint,
+    value double precision,
+    ci_lower double precision,
+    ci_upper double precision
+);
+COMMENT ON TYPE @extschema@.rate_summary IS 'the figures of an omni.rate as flat columns for BI tools';
+
+CREATE FUNCTION @extschema@.summary(rate @extschema@.rate, confidence double precision DEFAULT 0.95)
+    RETURNS @extschema@.rate_summary
+    AS 'MODULE_PATHNAME', 'rate_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.summary(@extschema@.rate, double precision) IS
+    'hits, trials, value and the Wilson interval of a rate, as one row: (omni.summary(state)).*';
+
