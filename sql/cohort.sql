@@ -29,7 +29,8 @@ SET TimeZone = 'UTC';
 -- before the cohort's start the count is negative (the floor), never silently 0
 SELECT omni.cohort_period('2026-03-01', '2026-02-15', '1 month') AS before_start;
 
--- the full grid: observable = the period has started by as_of, complete = it has ended
+-- the full grid: as_of is the exclusive end of the data; observable = the period started
+-- before as_of, complete = it ended by as_of
 SELECT * FROM omni.cohort_grid('2026-01-01', '2026-03-01', '1 month', '1 month', '2026-03-15');
 
 -- cohort x period x channel open-rate triangle, gap-filled: unobservable cells are NULL,

@@ -58,9 +58,11 @@ cohort_period_zone(PG_FUNCTION_ARGS)
 /*
  * cohort_grid(first_cohort, last_cohort, cohort_interval, period, as_of):
  * one row per cohort start (first_cohort + i * cohort_interval <= last_cohort) and period
- * number 0 .. the oldest cohort's period at as_of, with
- *   observable = the period has started by as_of (a zero there is a real zero),
- *   complete   = the period has ended by as_of (its figures are final).
+ * number 0 .. the last period of the oldest cohort that starts before as_of, with
+ *   observable = the period starts before as_of (a zero there is a real zero),
+ *   complete   = the period ends by as_of (its figures are final).
+ * as_of is the exclusive end of the data, like the upper bound of a half-open range: a
+ * period that starts exactly at as_of has no observed time yet.
  */
 static Datum
 cohort_grid_common(FunctionCallInfo fcinfo, pg_tz *tz)
@@ -85,7 +87,7 @@ cohort_grid_common(FunctionCallInfo fcinfo, pg_tz *tz)
 				 errhint("Pass the earliest cohort start first.")));
 
 	n_cohorts = omni_whole_periods(first, last, cohort_interval, tz) + 1;
-	n_periods = as_of < first ? 0 : omni_whole_periods(first, as_of, period, tz) + 1;
+	n_periods = as_of <= first ? 0 : omni_whole_periods(first, as_of - 1, period, tz) + 1;
 	if (n_periods > 0 && n_cohorts * n_periods > COHORT_GRID_MAX_CELLS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -123,7 +125,7 @@ cohort_grid_common(FunctionCallInfo fcinfo, pg_tz *tz)
 			values[1] = Int32GetDatum((int32) k);
 			values[2] = TimestampTzGetDatum(period_start);
 			values[3] = TimestampTzGetDatum(period_end);
-			values[4] = BoolGetDatum(period_start <= as_of);
+			values[4] = BoolGetDatum(period_start < as_of);
 			values[5] = BoolGetDatum(period_end <= as_of);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}

@@ -21,7 +21,7 @@ CREATE FUNCTION @extschema@.cohort_grid(first_cohort timestamptz, last_cohort ti
                    period_end timestamptz, observable boolean, complete boolean)
     AS 'MODULE_PATHNAME', 'cohort_grid_session' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 100;
 COMMENT ON FUNCTION @extschema@.cohort_grid(timestamptz, timestamptz, interval, interval, timestamptz) IS
-    'every cohort x period cell up to as_of; observable = the period has started, complete = it has ended';
+    'every cohort x period cell before as_of (exclusive); observable = the period has started, complete = it has ended';
 
 CREATE FUNCTION @extschema@.cohort_grid(first_cohort timestamptz, last_cohort timestamptz,
                                         cohort_interval interval, period interval, as_of timestamptz,

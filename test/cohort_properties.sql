@@ -1,7 +1,7 @@
 -- Properties of omni.cohort_period and omni.cohort_grid, checked against PostgreSQL's own
 -- timestamptz + interval arithmetic (an independent computation of the same definition).
 BEGIN;
-SELECT plan(7);
+SELECT plan(8);
 
 SELECT setseed(0.4242);
 CREATE TEMP TABLE cases AS
@@ -53,12 +53,14 @@ SET LOCAL TimeZone = 'Europe/Berlin';
 CREATE TEMP TABLE grid AS
 SELECT * FROM omni.cohort_grid('2025-01-31', '2025-12-31', '1 month', '7 days', '2026-02-10 12:00');
 SELECT is((SELECT count(*) FROM grid),
-          (12 * (omni.cohort_period('2025-01-31', '2026-02-10 12:00', '7 days') + 1))::bigint,
-          'grid has cohorts x (periods up to as_of of the oldest cohort) rows');
+          (12 * (omni.cohort_period('2025-01-31', '2026-02-10 11:59:59.999999', '7 days') + 1))::bigint,
+          'grid has cohorts x (periods of the oldest cohort starting before as_of) rows');
+SELECT is((SELECT max(period_number) FROM omni.cohort_grid('2026-01-01', '2026-01-01', '1 month', '1 month', '2026-04-01')),
+          2, 'as_of is exclusive: a period starting exactly at as_of is not in the grid');
 SELECT is((SELECT count(*) FROM grid g
             WHERE g.period_start <> g.cohort_start + g.period_number * interval '7 days'
                OR g.period_end <> g.cohort_start + (g.period_number + 1) * interval '7 days'
-               OR g.observable <> (g.period_start <= '2026-02-10 12:00')
+               OR g.observable <> (g.period_start < '2026-02-10 12:00')
                OR g.complete <> (g.period_end <= '2026-02-10 12:00')), 0::bigint,
           'grid boundaries and observable/complete flags match the built-in arithmetic');
 SELECT is((SELECT array_agg(DISTINCT cohort_start ORDER BY cohort_start) FROM grid),
