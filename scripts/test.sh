@@ -8,4 +8,5 @@ bash scripts/deps.sh
 build_and_install
 # pg_virtualenv makes a temporary cluster, exports PGHOST/PGPORT/PGUSER/PGPASSWORD, runs the
 # command and removes the cluster whatever the outcome; its exit code is the command's.
-pg_virtualenv -v "$PG_MAJOR" bash scripts/test-in-cluster.sh
+# -t: a temporary directory even as root, so no leftover cluster in /etc/postgresql can collide
+pg_virtualenv -t -v "$PG_MAJOR" bash scripts/test-in-cluster.sh

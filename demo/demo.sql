@@ -1,0 +1,300 @@
+-- demo/demo.sql — what omni does for a marketing analyst, on the sample of demo/sample.sql.
+--
+--   psql -X -v ON_ERROR_STOP=1 -P pager=off -d omni_demo -f demo/demo.sql
+--
+-- Everything is computed as of the export, 2025-10-20 12:00 UTC (never now()), so every run
+-- prints the same tables.
+\set QUIET 1
+\pset footer off
+\pset null ''
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+SET client_min_messages = warning;
+
+-- One row per message: its outcome, judged from the raw event log by omni.message_outcome
+-- (with the ESP's own machine flag where it sent one).  "hit" is the channel's engagement
+-- signal: an open for email and push, a click for sms and web (they have no open pixel);
+-- raw_hit counts every event, human_hit only those of people (no Apple proxy, no scanner,
+-- no link preview).
+CREATE TEMP TABLE facts AS
+SELECT m.message_id, m.customer_id, m.channel, m.campaign, m.sent_at, NOT m.bounced AS delivered,
+       date_trunc('month', c.first_seen_at) AS cohort_month, c.country,
+       CASE WHEN m.channel IN ('email', 'push') THEN (x.o).opened ELSE (x.o).clicked END AS raw_hit,
+       CASE WHEN m.channel IN ('email', 'push') THEN (x.o).human_opened ELSE (x.o).human_clicked END AS human_hit,
+       (x.o).human_clicked
+FROM demo.messages m
+JOIN demo.customers c USING (customer_id)
+JOIN (SELECT message_id, omni.message_outcome(event_type, occurred_at, user_agent, esp_machine_flag) AS o
+      FROM demo.message_events GROUP BY message_id) x USING (message_id);
+
+SELECT count(*) AS customers FROM demo.customers \gset
+SELECT count(*) AS messages FROM demo.messages \gset
+SELECT count(*) AS events FROM demo.message_events \gset
+\echo
+\echo 'omni demo: Acme Shop, ':customers' customers (monthly cohorts 2025-03 .. 2025-10), ':messages' messages, ':events' raw events, as of 2025-10-20 12:00 UTC'
+
+-- ---------------------------------------------------------------------------------------
+\echo '(1) Open rate per delivered message by channel, raw vs. people only, Wilson 95% CI: Apple MPP and scanners inflate raw email opens ~5x'
+SELECT channel,
+       CASE WHEN channel IN ('email', 'push') THEN 'open' ELSE 'click' END AS signal,
+       omni.trials(raw) AS delivered,
+       round(omni.value(raw)::numeric, 3) AS raw_rate,
+       format('[%s, %s]', round(omni.ci_lower(raw)::numeric, 3), round(omni.ci_upper(raw)::numeric, 3)) AS raw_95ci,
+       round(omni.value(human)::numeric, 3) AS human_rate,
+       format('[%s, %s]', round(omni.ci_lower(human)::numeric, 3), round(omni.ci_upper(human)::numeric, 3)) AS human_95ci,
+       round((omni.value(raw) / nullif(omni.value(human), 0))::numeric, 1) AS inflation
+FROM (SELECT channel,
+             omni.rate_agg(raw_hit) FILTER (WHERE delivered) AS raw,
+             omni.rate_agg(human_hit) FILTER (WHERE delivered) AS human
+      FROM facts GROUP BY channel) r
+ORDER BY array_position(ARRAY['email', 'push', 'sms', 'web'], channel);
+
+-- ---------------------------------------------------------------------------------------
+\echo '(2) Human open rate by signup month x months since signup x channel, gap-filled by omni.cohort_grid: decay is real, gaps are not zeros'
+\echo '    blank = not observable yet, - = observable but nothing delivered (push from May, web from July), 0.000 = a real zero, * = month still running'
+WITH cells AS (
+    SELECT cohort_month AS cohort_start,
+           omni.cohort_period(cohort_month, sent_at, '1 month') AS period_number,
+           channel,
+           omni.rate_agg(human_hit) FILTER (WHERE delivered) AS hits
+    FROM facts
+    GROUP BY 1, 2, 3
+), grid AS (
+    SELECT g.cohort_start, g.period_number, ch.channel, ch.ord,
+           CASE WHEN NOT g.observable THEN ''
+                WHEN omni.trials(coalesce(cells.hits, '0/0')) = 0 THEN '-'
+                ELSE to_char(omni.value(cells.hits), 'FM0.000') || CASE WHEN g.complete THEN '' ELSE '*' END
+           END AS cell
+    FROM omni.cohort_grid('2025-03-01 00:00+00', '2025-10-01 00:00+00', '1 month', '1 month',
+                          '2025-10-20 12:00+00') AS g
+    CROSS JOIN (VALUES ('email', 1), ('push', 2), ('web', 3)) AS ch(channel, ord)
+    LEFT JOIN cells USING (cohort_start, period_number, channel)
+)
+SELECT to_char(cohort_start, 'YYYY-MM') AS cohort,
+       CASE channel WHEN 'web' THEN 'web (click)' ELSE channel || ' (open)' END AS channel,
+       max(cell) FILTER (WHERE period_number = 0) AS "m0",
+       max(cell) FILTER (WHERE period_number = 1) AS "m1",
+       max(cell) FILTER (WHERE period_number = 2) AS "m2",
+       max(cell) FILTER (WHERE period_number = 3) AS "m3",
+       max(cell) FILTER (WHERE period_number = 4) AS "m4",
+       max(cell) FILTER (WHERE period_number = 5) AS "m5",
+       max(cell) FILTER (WHERE period_number = 6) AS "m6",
+       max(cell) FILTER (WHERE period_number = 7) AS "m7"
+FROM grid
+GROUP BY cohort_start, channel, ord
+ORDER BY cohort_start, ord;
+
+\echo '(2b) The newest web cells in long form: the observable/complete flags of omni.cohort_grid and the hits/trials behind each cell'
+WITH cells AS (
+    SELECT cohort_month AS cohort_start,
+           omni.cohort_period(cohort_month, sent_at, '1 month') AS period_number,
+           omni.rate_agg(human_hit) FILTER (WHERE delivered) AS hits
+    FROM facts
+    WHERE channel = 'web'
+    GROUP BY 1, 2
+)
+SELECT to_char(g.cohort_start, 'YYYY-MM') AS cohort, g.period_number AS month, g.period_start::date,
+       g.observable, g.complete,
+       CASE WHEN g.observable THEN coalesce(cells.hits, '0/0') END AS clicks,
+       round(omni.value(cells.hits)::numeric, 3) AS click_rate
+FROM omni.cohort_grid('2025-09-01 00:00+00', '2025-10-01 00:00+00', '1 month', '1 month',
+                      '2025-10-20 12:00+00') AS g
+LEFT JOIN cells USING (cohort_start, period_number)
+ORDER BY g.cohort_start, g.period_number;
+
+-- ---------------------------------------------------------------------------------------
+-- Daily partial states: what a dashboard stores once per day and never recomputes.
+CREATE TEMP TABLE daily AS
+SELECT (sent_at AT TIME ZONE 'UTC')::date AS day, channel,
+       omni.rate_agg(human_hit) FILTER (WHERE delivered) AS opens
+FROM facts
+GROUP BY 1, 2;
+
+\echo '(3) Daily email states rolled up to months with omni.rollup equal the raw-row figures exactly; averaging the daily rates does not'
+WITH from_daily AS (
+    SELECT date_trunc('month', day)::date AS month, count(*) AS days,
+           omni.rollup(opens) AS opens, avg(omni.value(opens)) AS mean_of_daily_rates
+    FROM daily WHERE channel = 'email' GROUP BY 1
+), from_raw AS (
+    SELECT (date_trunc('month', sent_at AT TIME ZONE 'UTC'))::date AS month,
+           omni.rate_agg(human_hit) FILTER (WHERE delivered) AS opens
+    FROM facts WHERE channel = 'email' GROUP BY 1
+)
+SELECT d.month, d.days, d.opens AS rolled_up, r.opens AS from_raw_rows, d.opens OPERATOR(omni.=) r.opens AS equal,
+       round(omni.value(d.opens)::numeric, 4) AS open_rate,
+       round(d.mean_of_daily_rates::numeric, 4) AS mean_of_daily_rates
+FROM from_daily d JOIN from_raw r USING (month)
+ORDER BY d.month;
+
+\echo '(3b) The same check for every channel at week and month grain: rolled-up daily states vs. raw rows'
+WITH grains(grain) AS (VALUES ('week'), ('month')),
+rolled AS (
+    SELECT g.grain, date_trunc(g.grain, d.day::timestamp) AS bucket, d.channel, omni.rollup(d.opens) AS opens
+    FROM daily d CROSS JOIN grains g GROUP BY 1, 2, 3
+), raw AS (
+    SELECT g.grain, date_trunc(g.grain, f.sent_at AT TIME ZONE 'UTC') AS bucket, f.channel,
+           omni.rate_agg(f.human_hit) FILTER (WHERE f.delivered) AS opens
+    FROM facts f CROSS JOIN grains g GROUP BY 1, 2, 3
+)
+SELECT grain, count(*) AS cells, count(*) FILTER (WHERE rolled.opens OPERATOR(omni.=) raw.opens) AS equal_cells,
+       sum(omni.trials(rolled.opens)) AS delivered, sum(omni.hits(rolled.opens)) AS engaged
+FROM rolled FULL JOIN raw USING (grain, bucket, channel)
+GROUP BY grain
+ORDER BY grain = 'month', grain;
+
+-- ---------------------------------------------------------------------------------------
+\echo '(4) A/B test of the autumn_launch subject line, z-test vs. Fisher exact p: MPP noise hides the lift; on small cohorts trust Fisher only'
+WITH ab AS (
+    SELECT right(campaign, 1) AS variant, country, raw_hit, human_hit, human_clicked
+    FROM facts
+    WHERE campaign IN ('autumn_launch_A', 'autumn_launch_B') AND delivered
+), metrics AS (
+    SELECT 1 AS ord, 'everyone' AS segment, 'raw opens' AS metric,
+           omni.rate_agg(raw_hit) FILTER (WHERE variant = 'A') AS a, omni.rate_agg(raw_hit) FILTER (WHERE variant = 'B') AS b
+    FROM ab
+    UNION ALL
+    SELECT 2, 'everyone', 'human opens',
+           omni.rate_agg(human_hit) FILTER (WHERE variant = 'A'), omni.rate_agg(human_hit) FILTER (WHERE variant = 'B')
+    FROM ab
+    UNION ALL
+    SELECT 3, 'everyone', 'human clicks',
+           omni.rate_agg(human_clicked) FILTER (WHERE variant = 'A'), omni.rate_agg(human_clicked) FILTER (WHERE variant = 'B')
+    FROM ab
+    UNION ALL
+    SELECT 3 + c.n + m.k, c.country || ' customers', m.metric,
+           omni.rate_agg(CASE m.metric WHEN 'human opens' THEN ab.human_hit ELSE ab.human_clicked END)
+               FILTER (WHERE ab.variant = 'A'),
+           omni.rate_agg(CASE m.metric WHEN 'human opens' THEN ab.human_hit ELSE ab.human_clicked END)
+               FILTER (WHERE ab.variant = 'B')
+    FROM (VALUES ('GB', 1), ('IE', 3)) AS c(country, n)
+    CROSS JOIN (VALUES ('human opens', 0), ('human clicks', 1)) AS m(metric, k)
+    JOIN ab ON ab.country = c.country
+    GROUP BY c.country, c.n, m.metric, m.k
+)
+SELECT segment, metric, a, round(omni.value(a)::numeric, 3) AS rate_a, b, round(omni.value(b)::numeric, 3) AS rate_b,
+       round((omni.value(b) / nullif(omni.value(a), 0))::numeric, 2) AS lift,
+       CASE WHEN omni.p_value(a, b) < 0.0001 THEN '<0.0001' ELSE round(omni.p_value(a, b)::numeric, 4)::text END AS z_test_p,
+       CASE WHEN omni.fisher_p_value(a, b) < 0.0001 THEN '<0.0001' ELSE round(omni.fisher_p_value(a, b)::numeric, 4)::text END AS fisher_p
+FROM metrics
+ORDER BY ord;
+
+-- ---------------------------------------------------------------------------------------
+SELECT round(omni.value(omni.rate_agg(human_hit) FILTER (WHERE delivered))::numeric, 3) AS population_rate
+FROM facts WHERE campaign = 'welcome_1' \gset
+\echo '(5) Welcome-email human open rate by country, shrunk toward the population (':population_rate', weight 50) by omni.shrink: small cohorts stop winning by luck'
+WITH by_country AS (
+    SELECT country, omni.rate_agg(human_hit) FILTER (WHERE delivered) AS opens
+    FROM facts WHERE campaign = 'welcome_1' GROUP BY country
+), pop AS (
+    SELECT omni.value(omni.rollup(opens)) AS mean FROM by_country
+)
+SELECT country, omni.trials(opens) AS recipients, omni.hits(opens) AS human_opens,
+       round(omni.value(opens)::numeric, 3) AS raw_rate,
+       format('[%s, %s]', round(omni.ci_lower(opens)::numeric, 3), round(omni.ci_upper(opens)::numeric, 3)) AS raw_95ci,
+       round(omni.shrink(opens, pop.mean, 50)::numeric, 3) AS shrunk_rate,
+       rank() OVER (ORDER BY omni.value(opens) DESC) AS raw_rank,
+       rank() OVER (ORDER BY omni.shrink(opens, pop.mean, 50) DESC) AS shrunk_rank
+FROM by_country CROSS JOIN pop
+ORDER BY omni.value(opens) DESC, country COLLATE "C";
+
+-- ---------------------------------------------------------------------------------------
+\echo '(6) omni.message_outcome: each message''s raw events become one row saying who really opened or clicked (#5: a pre-delivery open counts as machine)'
+CREATE TEMP TABLE examples AS
+WITH per_message AS (
+    SELECT e.message_id, m.channel,
+           bool_and(e.user_agent = 'Mozilla/5.0') FILTER (WHERE e.event_type IN ('open', 'click')) AS only_proxy,
+           count(*) FILTER (WHERE e.event_type = 'open' AND e.user_agent LIKE '%GoogleImageProxy%') AS gmail_opens,
+           bool_or(e.event_type = 'click') AS clicked,
+           bool_or(e.user_agent LIKE 'Barracuda%') AS barracuda,
+           bool_or(e.user_agent LIKE 'Microsoft Office%') AS outlook,
+           bool_or(e.event_type = 'click' AND e.user_agent LIKE '%Chrome/118.%') AS chrome_118_click,
+           bool_or(e.esp_machine_flag) AS esp_flagged,
+           bool_or(e.event_type = 'open' AND e.occurred_at < m.delivered_at) AS open_before_delivery,
+           bool_or(e.user_agent LIKE '%facebookexternalhit%') AS link_preview,
+           bool_or(e.event_type = 'click' AND e.user_agent LIKE '%iPhone%') AS iphone_click,
+           bool_or(e.event_type = 'open') AS opened
+    FROM demo.message_events e JOIN demo.messages m USING (message_id)
+    GROUP BY e.message_id, m.channel
+)
+SELECT 1 AS ord, 'Apple MPP proxy open only' AS story, min(message_id) AS message_id
+FROM per_message WHERE channel = 'email' AND only_proxy
+UNION ALL
+SELECT 2, 'Gmail reader: 2 opens, a click', min(message_id)
+FROM per_message WHERE channel = 'email' AND gmail_opens = 2 AND clicked
+UNION ALL
+SELECT 3, 'Barracuda scanner + Outlook reader', min(message_id)
+FROM per_message WHERE barracuda AND outlook
+UNION ALL
+SELECT 4, 'scanner posing as Chrome, ESP fooled', min(message_id)
+FROM per_message WHERE chrome_118_click AND NOT esp_flagged
+UNION ALL
+SELECT 5, 'open logged before delivery (skew)', min(message_id)
+FROM per_message WHERE channel = 'email' AND open_before_delivery
+UNION ALL
+SELECT 6, 'sms: iMessage preview, then a tap', min(message_id)
+FROM per_message WHERE channel = 'sms' AND link_preview AND iphone_click
+UNION ALL
+SELECT 7, 'push notification opened', min(message_id)
+FROM per_message WHERE channel = 'push' AND opened;
+
+SELECT x.ord AS "#", x.story, x.message_id, m.channel,
+       (o).opens, (o).human_opens, (o).clicks, (o).human_clicks,
+       (o).human_opened, (o).machine_opened AS machine_opens_only,
+       round(extract(epoch FROM (o).first_human_open_at - (o).first_delivered_at) / 3600, 1) AS first_human_open_h
+FROM examples x
+JOIN demo.messages m USING (message_id)
+JOIN LATERAL (SELECT omni.message_outcome(e.event_type, e.occurred_at, e.user_agent, e.esp_machine_flag) AS o
+              FROM demo.message_events e WHERE e.message_id = x.message_id) AS agg ON true
+ORDER BY x.ord;
+
+\echo '(6b) Messages 2-5 event by event with omni.is_machine_open / omni.is_bot_click: under 2 s after delivery, or a click burst, is a machine'
+WITH ev AS (
+    SELECT x.ord, e.event_id, e.message_id, e.event_type, e.occurred_at, e.user_agent, e.esp_machine_flag,
+           m.delivered_at,
+           lag(e.occurred_at) OVER clicks AS prev_click_at,
+           lead(e.occurred_at) OVER clicks AS next_click_at
+    FROM examples x
+    JOIN demo.message_events e USING (message_id)
+    JOIN demo.messages m USING (message_id)
+    WHERE x.ord BETWEEN 2 AND 5
+    WINDOW clicks AS (PARTITION BY e.message_id, e.event_type = 'click' ORDER BY e.occurred_at, e.event_id)
+)
+SELECT ord AS "#", event_type AS event,
+       round(extract(epoch FROM occurred_at - delivered_at), 1) AS secs_after_delivery,
+       CASE WHEN length(user_agent) > 56 THEN rtrim(left(user_agent, 24)) || ' .. ' || ltrim(right(user_agent, 28))
+            ELSE user_agent END AS user_agent,
+       esp_machine_flag AS esp_flag,
+       CASE WHEN event_type = 'open'
+            THEN omni.is_machine_open(user_agent, occurred_at, delivered_at, esp_machine_flag) END AS machine_open,
+       CASE WHEN event_type = 'click'
+            THEN omni.is_bot_click(user_agent, occurred_at, delivered_at, prev_click_at)
+                 OR omni.is_bot_click(user_agent, occurred_at, delivered_at, next_click_at) END AS bot_click
+FROM ev
+WHERE event_type IN ('open', 'click')
+ORDER BY ord, occurred_at, event_id;
+
+\echo '(6c) The marketing ESP''s machine flag vs. omni, per email open: the flag misses scanners posing as browsers; the transactional ESP sends none'
+SELECT CASE e.esp_machine_flag WHEN true THEN 'ESP says machine' WHEN false THEN 'ESP says human'
+                               ELSE 'no flag (transactional ESP)' END AS esp_flag,
+       count(*) FILTER (WHERE omni.is_machine_open(e.user_agent, e.occurred_at, m.delivered_at)) AS omni_machine,
+       count(*) FILTER (WHERE NOT omni.is_machine_open(e.user_agent, e.occurred_at, m.delivered_at)) AS omni_human,
+       count(*) AS opens
+FROM demo.message_events e JOIN demo.messages m USING (message_id)
+WHERE e.event_type = 'open' AND m.channel = 'email'
+GROUP BY e.esp_machine_flag
+ORDER BY e.esp_machine_flag DESC NULLS LAST;
+
+\echo '(6d) Per-message, per-day omni.message_state_agg states merged with omni.rollup equal message_outcome over all events: summarise incrementally'
+WITH per_day AS (
+    SELECT message_id, (occurred_at AT TIME ZONE 'UTC')::date AS day,
+           omni.message_state_agg(event_type, occurred_at, user_agent, esp_machine_flag) AS state
+    FROM demo.message_events GROUP BY 1, 2
+), merged AS (
+    SELECT message_id, count(*) AS days, omni.outcome(omni.rollup(state)) AS o FROM per_day GROUP BY 1
+), direct AS (
+    SELECT message_id, omni.message_outcome(event_type, occurred_at, user_agent, esp_machine_flag) AS o
+    FROM demo.message_events GROUP BY 1
+)
+SELECT count(*) AS messages, count(*) FILTER (WHERE merged.days > 1) AS spanning_days,
+       count(*) FILTER (WHERE merged.o = direct.o) AS identical_outcomes
+FROM merged JOIN direct USING (message_id);
