@@ -13,4 +13,6 @@ build_and_install
 # the cluster in a temporary directory even as root, so the demo never touches /etc/postgresql
 # and does not collide with another pg_virtualenv run (a root one always names its cluster
 # 15/regress and refuses to start while that exists).
+# pg_virtualenv hands PGPORT and friends to the new cluster: do not inherit a caller's
+unset PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD
 pg_virtualenv -t -v "$PG_MAJOR" bash scripts/demo-in-cluster.sh

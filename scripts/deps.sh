@@ -8,7 +8,7 @@ packages=(
     make gcc
     "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" "postgresql-$PG_MAJOR-pgtap"
     libtap-parser-sourcehandler-pgtap-perl postgresql-common
-    python3
+    python3 python3-psycopg2 default-jre-headless libpostgresql-jdbc-java
 )
 # Extra packages a caller asks for (e.g. DEPS_EXTRA=valgrind).
 read -r -a extra <<<"${DEPS_EXTRA:-}"

@@ -11,7 +11,10 @@ if ! make -s PG_CONFIG="$PG_CONFIG" installcheck; then
     [ -f regression.diffs ] && cat regression.diffs
 fi
 
-# pgTAP: one database with both extensions; every file in test/ is a plan of its own.
+# what BI tools (JDBC) and notebooks (psycopg2) receive
+bash scripts/test-clients.sh || status=1
+
+# pgTAP last, so its summary ends the output: one database with both extensions; every file in test/ is a plan of its own.
 psql -q -X -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS omni_tap' -c 'CREATE DATABASE omni_tap' || exit 1
 psql -q -X -v ON_ERROR_STOP=1 -d omni_tap -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION omni' || exit 1
 if ! pg_prove -d omni_tap test/*.sql; then

@@ -1,0 +1,322 @@
+-- The client test's fixture, queries and expectations, shared by clients/jdbc/OmniClientTest.java
+-- (pgjdbc) and clients/python/test_psycopg2.py (psycopg2); scripts/test-clients.sh runs both.
+--
+-- Blocks start with a directive line:
+--   -- @session        statements run on every connection before anything else
+--   -- @fixture        statements run once by each client (drops and re-creates schema client_test)
+--   -- @query NAME     one query (the README's own text where there is one), followed by
+--      -- @column NAME JDBC PYTHON   one line per result column, in order: the java.sql.Types name
+--                                    pgjdbc must report, and the Python type psycopg2 must return
+--                                    (for non-NULL values; NULL must arrive as null / None)
+--      -- @row V | V | ...           every expected row, in order
+-- Values: NULL is SQL NULL; * is any non-NULL value; booleans t/f; timestamps ISO 8601 with an
+-- offset (compared as instants); numbers compared numerically (doubles exactly: both drivers
+-- receive the shortest exact text form); anything else compared as text.
+-- The Python types: int, float, Decimal, str, bool, date, datetime (which must be tz-aware).
+
+-- @session
+SET TimeZone = 'UTC';
+SET search_path = client_test, public;
+
+-- @fixture
+DROP SCHEMA IF EXISTS client_test CASCADE;
+CREATE SCHEMA client_test;
+-- the README's triangle data (sql/cohort.sql), with the flags of the other open-rate definitions
+CREATE TABLE client_test.customers (customer_id int, first_seen_at timestamptz);
+CREATE TABLE client_test.messages (customer_id int, channel text, sent_at timestamptz,
+                                   delivered boolean, opened boolean, human_opened boolean,
+                                   clicked boolean);
+INSERT INTO client_test.customers VALUES
+    (1, '2026-01-10'), (2, '2026-01-20'), (3, '2026-02-03'), (4, '2026-03-02');
+INSERT INTO client_test.messages VALUES
+    (1, 'email', '2026-01-12', true,  true,  true,  true),
+    (1, 'email', '2026-02-12', true,  false, false, false),
+    (2, 'email', '2026-01-25', true,  false, false, false),
+    (2, 'sms',   '2026-03-03', true,  true,  true,  false),
+    (3, 'email', '2026-02-04', true,  true,  false, false),
+    (3, 'email', '2026-03-05', false, NULL,  NULL,  NULL),
+    (4, 'email', '2026-03-04', true,  false, false, false),
+    (1, 'sms',   '2026-03-10', true,  false, false, false);
+-- the README's dbt model models/daily_open_states.sql, materialized once
+CREATE TABLE client_test.daily_open_states AS
+SELECT date_trunc('day', m.sent_at, 'UTC') AS day,
+       date_trunc('month', c.first_seen_at, 'UTC') AS cohort_start,
+       m.channel,
+       omni.rate_agg(m.human_opened) FILTER (WHERE m.delivered) AS opens,
+       omni.rate_agg(m.clicked) FILTER (WHERE m.delivered) AS clicks
+FROM client_test.messages m JOIN client_test.customers c USING (customer_id)
+GROUP BY 1, 2, 3;
+-- the BI view of docs/clients.md
+CREATE VIEW client_test.open_rate_triangle AS
+WITH cells AS (
+    SELECT date_trunc('month', c.first_seen_at, 'UTC') AS cohort_start,
+           omni.cohort_period(date_trunc('month', c.first_seen_at, 'UTC'), m.sent_at, '1 month', 'UTC') AS period_number,
+           m.channel,
+           omni.rate_agg(m.opened) FILTER (WHERE m.delivered) AS opens
+    FROM client_test.messages m JOIN client_test.customers c USING (customer_id)
+    GROUP BY 1, 2, 3
+)
+SELECT g.cohort_start, g.period_number, g.period_start, ch.channel, g.observable, g.complete,
+       s.trials AS delivered, s.hits AS opened,
+       s.value AS open_rate, s.ci_lower AS open_rate_low, s.ci_upper AS open_rate_high
+FROM omni.cohort_grid('2026-01-01', '2026-03-01', '1 month', '1 month', '2026-03-15', 'UTC') g
+CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+LEFT JOIN cells USING (cohort_start, period_number, channel)
+LEFT JOIN LATERAL omni.summary(CASE WHEN g.observable THEN coalesce(cells.opens, '0/0') END) AS s ON true;
+-- four messages of the README's event log: a person; Apple MPP only; a bounce; a scanner and a person
+CREATE TABLE client_test.email_events (
+    message_id int, recipient text, event_type text, occurred_at timestamptz,
+    user_agent text, machine_open boolean
+);
+INSERT INTO client_test.email_events VALUES
+    (1, 'ann@example.com', 'send',    '2026-03-02 09:00:00+00', NULL, NULL),
+    (1, 'ann@example.com', 'deliver', '2026-03-02 09:00:03+00', NULL, NULL),
+    (1, 'ann@example.com', 'open',    '2026-03-02 09:42:10+00', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148', NULL),
+    (1, 'ann@example.com', 'click',   '2026-03-02 09:42:31+00', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1', NULL),
+    (2, 'bob@example.com', 'send',    '2026-03-02 09:00:00+00', NULL, NULL),
+    (2, 'bob@example.com', 'deliver', '2026-03-02 09:00:02+00', NULL, NULL),
+    (2, 'bob@example.com', 'open',    '2026-03-02 09:03:40+00', 'Mozilla/5.0', NULL),
+    (5, 'eve@example.com', 'send',    '2026-03-02 09:00:00+00', NULL, NULL),
+    (5, 'eve@example.com', 'bounce',  '2026-03-02 09:00:01+00', NULL, NULL),
+    (6, 'fay@example.com', 'send',    '2026-03-02 09:00:00+00', NULL, NULL),
+    (6, 'fay@example.com', 'deliver', '2026-03-02 09:00:02+00', NULL, NULL),
+    (6, 'fay@example.com', 'click',   '2026-03-02 09:00:09.1+00', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36', NULL),
+    (6, 'fay@example.com', 'click',   '2026-03-02 09:00:09.3+00', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36', NULL),
+    (6, 'fay@example.com', 'open',    '2026-03-02 10:05:00+00', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)', NULL),
+    (6, 'fay@example.com', 'click',   '2026-03-02 10:05:12+00', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15', NULL),
+    (6, 'fay@example.com', 'unsubscribe', '2026-03-02 10:06:00+00', NULL, NULL);
+
+-- @query readme_rate_agg
+-- @column opens OTHER str
+-- @row 2/3
+SELECT omni.rate_agg(opened) FILTER (WHERE delivered) AS opens
+FROM (VALUES (true, true), (true, false), (false, NULL), (true, NULL), (true, true)) AS m(delivered, opened);
+
+-- @query readme_accessors
+-- @column value DOUBLE float
+-- @column ci_lower DOUBLE float
+-- @column ci_upper DOUBLE float
+-- @row 0.03529411764705882 | 0.020302984370968707 | 0.060668806861492425
+SELECT omni.value('12/340'), omni.ci_lower('12/340'), omni.ci_upper('12/340');
+
+-- @query rate_column
+-- a raw omni.rate reads as its text form; its accessors as numbers; NULL and 0/0 stay NULL
+-- @column state OTHER str
+-- @column state_text VARCHAR str
+-- @column hits BIGINT int
+-- @column trials BIGINT int
+-- @column value DOUBLE float
+-- @column ci_lower DOUBLE float
+-- @column ci_upper DOUBLE float
+-- @row 12/340 | 12/340 | 12 | 340 | 0.03529411764705882 | 0.020302984370968707 | 0.060668806861492425
+-- @row 0/0 | 0/0 | 0 | 0 | NULL | NULL | NULL
+-- @row NULL | NULL | NULL | NULL | NULL | NULL | NULL
+SELECT r AS state, r::text AS state_text, omni.hits(r), omni.trials(r),
+       omni.value(r), omni.ci_lower(r), omni.ci_upper(r)
+FROM (VALUES (1, '12/340'::omni.rate), (2, '0/0'), (3, NULL)) AS v(i, r)
+ORDER BY i;
+
+-- @query summary
+-- @column hits BIGINT int
+-- @column trials BIGINT int
+-- @column value DOUBLE float
+-- @column ci_lower DOUBLE float
+-- @column ci_upper DOUBLE float
+-- @row 12 | 340 | 0.03529411764705882 | 0.020302984370968707 | 0.060668806861492425
+-- @row 0 | 0 | NULL | NULL | NULL
+SELECT s.* FROM (VALUES ('12/340'::omni.rate), ('0/0')) AS v(r)
+CROSS JOIN LATERAL omni.summary(r) AS s;
+
+-- @query readme_tests
+-- @column p_value DOUBLE float
+-- @column fisher_p_value DOUBLE float
+-- @column shrink DOUBLE float
+-- @column shrink DOUBLE float
+-- @row 0.049640386865368785 | 0.08355730956350149 | 0.301792828685259 | 0.375
+SELECT omni.p_value('120/1000', '150/1000'), omni.fisher_p_value('3/10', '9/12'),
+       omni.shrink('3/4', '300/1000'), omni.shrink('3/4', prior_mean => 0.3, prior_strength => 20);
+
+-- @query readme_cohort_period
+-- the README's example without its last "-- 0": pgjdbc takes anything after the final semicolon,
+-- even a comment, for a second statement ("Multiple ResultSets were returned by the query")
+-- @column cohort_period INTEGER int
+-- @column cohort_period INTEGER int
+-- @row 1 | 0
+SELECT omni.cohort_period('2026-01-31', '2026-02-28', '1 month'),  -- 1
+       omni.cohort_period('2026-01-31', '2026-02-27', '1 month');
+
+-- @query cohort_grid
+-- @column cohort_start TIMESTAMP datetime
+-- @column period_number INTEGER int
+-- @column period_start TIMESTAMP datetime
+-- @column period_end TIMESTAMP datetime
+-- @column observable BIT bool
+-- @column complete BIT bool
+-- @row 2026-01-01T00:00:00+00:00 | 0 | 2026-01-01T00:00:00+00:00 | 2026-02-01T00:00:00+00:00 | t | t
+-- @row 2026-01-01T00:00:00+00:00 | 1 | 2026-02-01T00:00:00+00:00 | 2026-03-01T00:00:00+00:00 | t | t
+-- @row 2026-01-01T00:00:00+00:00 | 2 | 2026-03-01T00:00:00+00:00 | 2026-04-01T00:00:00+00:00 | t | f
+-- @row 2026-02-01T00:00:00+00:00 | 0 | 2026-02-01T00:00:00+00:00 | 2026-03-01T00:00:00+00:00 | t | t
+-- @row 2026-02-01T00:00:00+00:00 | 1 | 2026-03-01T00:00:00+00:00 | 2026-04-01T00:00:00+00:00 | t | f
+-- @row 2026-02-01T00:00:00+00:00 | 2 | 2026-04-01T00:00:00+00:00 | 2026-05-01T00:00:00+00:00 | f | f
+-- @row 2026-03-01T00:00:00+00:00 | 0 | 2026-03-01T00:00:00+00:00 | 2026-04-01T00:00:00+00:00 | t | f
+-- @row 2026-03-01T00:00:00+00:00 | 1 | 2026-04-01T00:00:00+00:00 | 2026-05-01T00:00:00+00:00 | f | f
+-- @row 2026-03-01T00:00:00+00:00 | 2 | 2026-05-01T00:00:00+00:00 | 2026-06-01T00:00:00+00:00 | f | f
+SELECT * FROM omni.cohort_grid('2026-01-01', '2026-03-01', '1 month', '1 month', '2026-03-15');
+
+-- @query readme_triangle
+-- the README's cohort x period x channel triangle, verbatim (its output is expected/cohort.out)
+-- @column cohort_start DATE date
+-- @column period_number INTEGER int
+-- @column channel VARCHAR str
+-- @column observable BIT bool
+-- @column complete BIT bool
+-- @column opens OTHER str
+-- @column open_rate NUMERIC Decimal
+-- @row 2026-01-01 | 0 | email | t | t | 1/2  | 0.500
+-- @row 2026-01-01 | 0 | sms   | t | t | 0/0  | NULL
+-- @row 2026-01-01 | 1 | email | t | t | 0/1  | 0.000
+-- @row 2026-01-01 | 1 | sms   | t | t | 0/0  | NULL
+-- @row 2026-01-01 | 2 | email | t | f | 0/0  | NULL
+-- @row 2026-01-01 | 2 | sms   | t | f | 1/2  | 0.500
+-- @row 2026-02-01 | 0 | email | t | t | 1/1  | 1.000
+-- @row 2026-02-01 | 0 | sms   | t | t | 0/0  | NULL
+-- @row 2026-02-01 | 1 | email | t | f | 0/0  | NULL
+-- @row 2026-02-01 | 1 | sms   | t | f | 0/0  | NULL
+-- @row 2026-02-01 | 2 | email | f | f | NULL | NULL
+-- @row 2026-02-01 | 2 | sms   | f | f | NULL | NULL
+-- @row 2026-03-01 | 0 | email | t | f | 0/1  | 0.000
+-- @row 2026-03-01 | 0 | sms   | t | f | 0/0  | NULL
+-- @row 2026-03-01 | 1 | email | f | f | NULL | NULL
+-- @row 2026-03-01 | 1 | sms   | f | f | NULL | NULL
+-- @row 2026-03-01 | 2 | email | f | f | NULL | NULL
+-- @row 2026-03-01 | 2 | sms   | f | f | NULL | NULL
+WITH cells AS (
+    SELECT date_trunc('month', c.first_seen_at) AS cohort_start,
+           omni.cohort_period(date_trunc('month', c.first_seen_at), m.sent_at, '1 month') AS period_number,
+           m.channel,
+           omni.rate_agg(m.opened) FILTER (WHERE m.delivered) AS opens
+    FROM messages m JOIN customers c USING (customer_id)
+    GROUP BY 1, 2, 3
+)
+SELECT g.cohort_start::date, g.period_number, ch.channel, g.observable, g.complete,
+       CASE WHEN g.observable THEN coalesce(cells.opens, '0/0') END AS opens,
+       round(omni.value(cells.opens)::numeric, 3) AS open_rate
+FROM omni.cohort_grid('2026-01-01', '2026-03-01', '1 month', '1 month', '2026-03-15') g
+CROSS JOIN (VALUES ('email'), ('sms')) AS ch(channel)
+LEFT JOIN cells USING (cohort_start, period_number, channel)
+ORDER BY 1, 2, 3;
+
+-- @query bi_view
+-- the view of docs/clients.md (created by the fixture): every column a type BI tools chart
+-- @column cohort_start TIMESTAMP datetime
+-- @column period_number INTEGER int
+-- @column period_start TIMESTAMP datetime
+-- @column channel VARCHAR str
+-- @column observable BIT bool
+-- @column complete BIT bool
+-- @column delivered BIGINT int
+-- @column opened BIGINT int
+-- @column open_rate DOUBLE float
+-- @column open_rate_low DOUBLE float
+-- @column open_rate_high DOUBLE float
+-- @row 2026-01-01T00:00:00+00:00 | 0 | 2026-01-01T00:00:00+00:00 | email | t | t | 2    | 1    | 0.5  | 0.09453120573423081 | 0.9054687942657693
+-- @row 2026-01-01T00:00:00+00:00 | 0 | 2026-01-01T00:00:00+00:00 | sms   | t | t | 0    | 0    | NULL | NULL                | NULL
+-- @row 2026-01-01T00:00:00+00:00 | 1 | 2026-02-01T00:00:00+00:00 | email | t | t | 1    | 0    | 0    | 0                   | 0.7934506856227626
+-- @row 2026-01-01T00:00:00+00:00 | 1 | 2026-02-01T00:00:00+00:00 | sms   | t | t | 0    | 0    | NULL | NULL                | NULL
+-- @row 2026-01-01T00:00:00+00:00 | 2 | 2026-03-01T00:00:00+00:00 | email | t | f | 0    | 0    | NULL | NULL                | NULL
+-- @row 2026-01-01T00:00:00+00:00 | 2 | 2026-03-01T00:00:00+00:00 | sms   | t | f | 2    | 1    | 0.5  | 0.09453120573423081 | 0.9054687942657693
+-- @row 2026-02-01T00:00:00+00:00 | 0 | 2026-02-01T00:00:00+00:00 | email | t | t | 1    | 1    | 1    | 0.20654931437723745 | 1
+-- @row 2026-02-01T00:00:00+00:00 | 0 | 2026-02-01T00:00:00+00:00 | sms   | t | t | 0    | 0    | NULL | NULL                | NULL
+-- @row 2026-02-01T00:00:00+00:00 | 1 | 2026-03-01T00:00:00+00:00 | email | t | f | 0    | 0    | NULL | NULL                | NULL
+-- @row 2026-02-01T00:00:00+00:00 | 1 | 2026-03-01T00:00:00+00:00 | sms   | t | f | 0    | 0    | NULL | NULL                | NULL
+-- @row 2026-02-01T00:00:00+00:00 | 2 | 2026-04-01T00:00:00+00:00 | email | f | f | NULL | NULL | NULL | NULL                | NULL
+-- @row 2026-02-01T00:00:00+00:00 | 2 | 2026-04-01T00:00:00+00:00 | sms   | f | f | NULL | NULL | NULL | NULL                | NULL
+-- @row 2026-03-01T00:00:00+00:00 | 0 | 2026-03-01T00:00:00+00:00 | email | t | f | 1    | 0    | 0    | 0                   | 0.7934506856227626
+-- @row 2026-03-01T00:00:00+00:00 | 0 | 2026-03-01T00:00:00+00:00 | sms   | t | f | 0    | 0    | NULL | NULL                | NULL
+-- @row 2026-03-01T00:00:00+00:00 | 1 | 2026-04-01T00:00:00+00:00 | email | f | f | NULL | NULL | NULL | NULL                | NULL
+-- @row 2026-03-01T00:00:00+00:00 | 1 | 2026-04-01T00:00:00+00:00 | sms   | f | f | NULL | NULL | NULL | NULL                | NULL
+-- @row 2026-03-01T00:00:00+00:00 | 2 | 2026-05-01T00:00:00+00:00 | email | f | f | NULL | NULL | NULL | NULL                | NULL
+-- @row 2026-03-01T00:00:00+00:00 | 2 | 2026-05-01T00:00:00+00:00 | sms   | f | f | NULL | NULL | NULL | NULL                | NULL
+SELECT * FROM open_rate_triangle ORDER BY cohort_start, period_number, channel;
+
+-- @query readme_monthly_model
+-- the README's dbt model models/monthly_open_rates.sql over the stored daily states (ordered)
+-- @column month TIMESTAMP datetime
+-- @column cohort_start TIMESTAMP datetime
+-- @column channel VARCHAR str
+-- @column opens OTHER str
+-- @column open_rate DOUBLE float
+-- @column open_rate_low DOUBLE float
+-- @column open_rate_high DOUBLE float
+-- @row 2026-01-01T00:00:00+00:00 | 2026-01-01T00:00:00+00:00 | email | 1/2 | 0.5  | 0.09453120573423081 | 0.9054687942657693
+-- @row 2026-02-01T00:00:00+00:00 | 2026-01-01T00:00:00+00:00 | email | 0/1 | 0    | 0    | 0.7934506856227626
+-- @row 2026-02-01T00:00:00+00:00 | 2026-02-01T00:00:00+00:00 | email | 0/1 | 0    | 0    | 0.7934506856227626
+-- @row 2026-03-01T00:00:00+00:00 | 2026-01-01T00:00:00+00:00 | sms   | 1/2 | 0.5  | 0.09453120573423081 | 0.9054687942657693
+-- @row 2026-03-01T00:00:00+00:00 | 2026-02-01T00:00:00+00:00 | email | 0/0 | NULL | NULL | NULL
+-- @row 2026-03-01T00:00:00+00:00 | 2026-03-01T00:00:00+00:00 | email | 0/1 | 0    | 0    | 0.7934506856227626
+SELECT date_trunc('month', day) AS month, cohort_start, channel,
+       omni.rollup(opens) AS opens,
+       omni.value(omni.rollup(opens)) AS open_rate,
+       omni.ci_lower(omni.rollup(opens)) AS open_rate_low,
+       omni.ci_upper(omni.rollup(opens)) AS open_rate_high
+FROM daily_open_states
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3;
+
+-- @query message_outcome
+-- omni.message_outcome expanded with (o).*: flags, first times (NULL when none) and counts
+-- @column message_id INTEGER int
+-- @column sent BIT bool
+-- @column delivered BIT bool
+-- @column bounced BIT bool
+-- @column opened BIT bool
+-- @column human_opened BIT bool
+-- @column machine_opened BIT bool
+-- @column clicked BIT bool
+-- @column human_clicked BIT bool
+-- @column converted BIT bool
+-- @column replied BIT bool
+-- @column unsubscribed BIT bool
+-- @column complained BIT bool
+-- @column first_delivered_at TIMESTAMP datetime
+-- @column first_human_open_at TIMESTAMP datetime
+-- @column first_human_click_at TIMESTAMP datetime
+-- @column opens BIGINT int
+-- @column human_opens BIGINT int
+-- @column clicks BIGINT int
+-- @column human_clicks BIGINT int
+-- @row 1 | t | t | f | t | t | f | t | t | f | f | f | f | 2026-03-02T09:00:03+00:00 | 2026-03-02T09:42:10+00:00 | 2026-03-02T09:42:31+00:00 | 1 | 1 | 1 | 1
+-- @row 2 | t | t | f | t | f | t | f | f | f | f | f | f | 2026-03-02T09:00:02+00:00 | NULL | NULL | 1 | 0 | 0 | 0
+-- @row 5 | t | f | t | f | f | f | f | f | f | f | f | f | NULL | NULL | NULL | 0 | 0 | 0 | 0
+-- @row 6 | t | t | f | t | t | f | t | t | f | f | t | f | 2026-03-02T09:00:02+00:00 | 2026-03-02T10:05:00+00:00 | 2026-03-02T10:05:12+00:00 | 1 | 1 | 3 | 1
+SELECT message_id, (o).*
+FROM (SELECT message_id, omni.message_outcome(event_type, occurred_at, user_agent, machine_open) AS o
+        FROM email_events GROUP BY message_id) AS m
+ORDER BY message_id;
+
+-- @query campaign_rates
+-- rates over message outcomes: the states as text, the figures as doubles
+-- @column any_open OTHER str
+-- @column human_open OTHER str
+-- @column human_open_rate DOUBLE float
+-- @column human_click_rate DOUBLE float
+-- @row 3/3 | 2/3 | 0.6666666666666666 | 0.6666666666666666
+SELECT omni.rate_agg((o).opened) FILTER (WHERE (o).delivered) AS any_open,
+       omni.rate_agg((o).human_opened) FILTER (WHERE (o).delivered) AS human_open,
+       omni.value(omni.rate_agg((o).human_opened) FILTER (WHERE (o).delivered)) AS human_open_rate,
+       omni.value(omni.rate_agg((o).human_clicked) FILTER (WHERE (o).delivered)) AS human_click_rate
+FROM (SELECT omni.message_outcome(event_type, occurred_at, user_agent, machine_open) AS o
+        FROM email_events GROUP BY message_id) AS m;
+
+-- @query not_for_bi
+-- what a BI tool gets when it is handed omni's composite and state values unexpanded: text
+-- @column outcome STRUCT str
+-- @column summary STRUCT str
+-- @column state OTHER str
+-- @column state_prefix VARCHAR str
+-- @row (t,t,f,t,t,f,t,t,f,f,f,f,"2026-03-02 09:00:03+00","2026-03-02 09:42:10+00","2026-03-02 09:42:31+00",1,1,1,1) | (12,340,0.03529411764705882,0.020302984370968707,0.060668806861492425) | * | \x01
+SELECT omni.message_outcome(event_type, occurred_at, user_agent) AS outcome,
+       omni.summary('12/340') AS summary,
+       omni.message_state_agg(event_type, occurred_at, user_agent) AS state,
+       left(omni.message_state_agg(event_type, occurred_at, user_agent)::text, 4) AS state_prefix
+FROM email_events WHERE message_id = 1;
