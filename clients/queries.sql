@@ -46,7 +46,7 @@ SELECT date_trunc('day', m.sent_at, 'UTC') AS day,
        omni.rate_agg(m.clicked) FILTER (WHERE m.delivered) AS clicks
 FROM client_test.messages m JOIN client_test.customers c USING (customer_id)
 GROUP BY 1, 2, 3;
--- the BI view of docs/clients.md
+-- the BI view of the README ("What BI tools and Python receive")
 CREATE VIEW client_test.open_rate_triangle AS
 WITH cells AS (
     SELECT date_trunc('month', c.first_seen_at, 'UTC') AS cohort_start,
@@ -207,7 +207,7 @@ LEFT JOIN cells USING (cohort_start, period_number, channel)
 ORDER BY 1, 2, 3;
 
 -- @query bi_view
--- the view of docs/clients.md (created by the fixture): every column a type BI tools chart
+-- the README's BI view (created by the fixture): every column a type BI tools chart
 -- @column cohort_start TIMESTAMP datetime
 -- @column period_number INTEGER int
 -- @column period_start TIMESTAMP datetime
