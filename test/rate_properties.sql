@@ -1,7 +1,7 @@
 -- Properties of omni.rate and its aggregates: rollups equal raw rows, parallel equals serial,
 -- NULLs are not trials, errors are clear.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -94,6 +94,22 @@ SELECT is((SELECT count(*) FROM serial_rollup s FULL JOIN (
            WHERE s.opens IS DISTINCT FROM p.opens), 0::bigint, 'rollup: parallel = serial');
 RESET enable_hashagg;
 RESET parallel_leader_participation;
+
+-- the in-place transition is safe in window frames and grouping sets
+SELECT is((SELECT count(*) FROM (
+              SELECT omni.rate_agg(opened) OVER w AS running,
+                     count(opened) OVER w AS trials,
+                     count(*) FILTER (WHERE opened) OVER w AS hits
+              FROM msgs WHERE message_id <= 5000
+              WINDOW w AS (ORDER BY message_id)) s
+           WHERE omni.trials(running) <> trials OR omni.hits(running) <> hits), 0::bigint,
+          'running rate_agg over a window equals running counts, row by row');
+SELECT is((SELECT count(*) FROM (
+              SELECT channel, delivered, omni.rate_agg(opened) AS r,
+                     count(opened) AS trials, count(*) FILTER (WHERE opened) AS hits
+              FROM msgs GROUP BY GROUPING SETS ((channel), (channel, delivered), ())) s
+           WHERE omni.trials(r) <> trials OR omni.hits(r) <> hits), 0::bigint,
+          'rate_agg under GROUPING SETS equals the counts of every set');
 
 -- NULL handling
 SELECT is((SELECT omni.rate_agg(x)::text FROM (VALUES (NULL::boolean), (NULL)) v(x)), '0/0',
