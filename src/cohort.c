@@ -8,11 +8,14 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/timestamp.h"
 
 #include "common/timecalc.h"
@@ -25,16 +28,179 @@ PG_FUNCTION_INFO_V1(cohort_grid_zone);
 /* Grids larger than this are almost certainly a unit mistake ('1 second' periods). */
 #define COHORT_GRID_MAX_CELLS 10000000
 
+/*
+ * A cohort query calls cohort_period once per event row but with few distinct cohort starts
+ * (one per cohort) and one period, so the period boundaries start + k * period are cached per
+ * start in fn_extra for the whole query: a row then costs a lookup and a comparison or two
+ * instead of two rounds of time-zone arithmetic.  Boundaries are computed by the same
+ * function as the uncached path, so answers cannot differ.
+ */
+#define BOUNDARY_CACHE_STARTS	64		/* cohort starts cached per query */
+#define BOUNDARY_CACHE_MAX		4096	/* boundaries per start; beyond, compute directly */
+
+typedef struct BoundarySeries
+{
+	TimestampTz start;
+	int32		n;				/* boundaries[0 .. n-1] are computed */
+	int32		capacity;
+	TimestampTz *boundaries;	/* boundaries[k] = start + k * period */
+} BoundarySeries;
+
+typedef struct BoundaryCache
+{
+	Interval	period;
+	pg_tz	   *tz;
+	char	   *zone_name;		/* the zone argument that gave tz (NULL: session zone) */
+	double		approx_usecs;	/* mean period length, for the first guess */
+	int			used;
+	int			last_hit;
+	BoundarySeries series[BOUNDARY_CACHE_STARTS];
+} BoundaryCache;
+
+static BoundaryCache *
+boundary_cache(FunctionCallInfo fcinfo, const Interval *period, pg_tz *tz, const char *zone_name)
+{
+	BoundaryCache *cache = (BoundaryCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache != NULL && cache->tz == tz &&
+		cache->period.month == period->month && cache->period.day == period->day &&
+		cache->period.time == period->time)
+		return cache;
+
+	/* first call, or the period or zone changed (non-constant arguments): start afresh */
+	if (cache != NULL)
+	{
+		int			i;
+
+		for (i = 0; i < cache->used; i++)
+			pfree(cache->series[i].boundaries);
+		if (cache->zone_name != NULL)
+			pfree(cache->zone_name);
+	}
+	else
+		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(BoundaryCache));
+	memset(cache, 0, sizeof(BoundaryCache));
+	cache->period = *period;
+	cache->tz = tz;
+	cache->zone_name = zone_name ? MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, zone_name) : NULL;
+	cache->approx_usecs = period->month * (DAYS_PER_YEAR / MONTHS_PER_YEAR) * USECS_PER_DAY +
+		(double) period->day * USECS_PER_DAY + (double) period->time;
+	fcinfo->flinfo->fn_extra = cache;
+	return cache;
+}
+
+/*
+ * The cached series for this cohort start, or NULL when it is not cached and every slot is
+ * taken.  Slots are never evicted: a query whose starts are all different (per-customer
+ * starts) would otherwise refill boundaries 0..k on every row; instead the first starts stay
+ * cached and the rest are computed directly, as without a cache.
+ */
+static BoundarySeries *
+boundary_series(FunctionCallInfo fcinfo, BoundaryCache *cache, TimestampTz start)
+{
+	BoundarySeries *series;
+	int			i;
+
+	if (cache->used > 0 && cache->series[cache->last_hit].start == start)
+		return &cache->series[cache->last_hit];
+	for (i = 0; i < cache->used; i++)
+		if (cache->series[i].start == start)
+		{
+			cache->last_hit = i;
+			return &cache->series[i];
+		}
+	if (cache->used == BOUNDARY_CACHE_STARTS)
+		return NULL;
+
+	i = cache->used++;
+	series = &cache->series[i];
+	series->start = start;
+	series->capacity = 16;
+	series->boundaries = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+											series->capacity * sizeof(TimestampTz));
+	series->boundaries[0] = start;
+	series->n = 1;
+	cache->last_hit = i;
+	return series;
+}
+
+/* Make boundaries[0 .. k] available; false when k is beyond what the cache keeps. */
+static bool
+boundaries_through(BoundaryCache *cache, BoundarySeries *series, int64 k)
+{
+	if (k >= BOUNDARY_CACHE_MAX)
+		return false;
+	if (k >= series->capacity)
+	{
+		int32		capacity = series->capacity;
+
+		while (capacity <= k)
+			capacity *= 2;
+		capacity = Min(capacity, BOUNDARY_CACHE_MAX);
+		series->boundaries = repalloc(series->boundaries, capacity * sizeof(TimestampTz));
+		series->capacity = capacity;
+	}
+	while (series->n <= k)
+	{
+		Interval	span;
+
+		omni_interval_multiply(&cache->period, series->n, &span);
+		series->boundaries[series->n] =
+			omni_timestamptz_add_in_zone(series->start, &span, cache->tz);
+		series->n++;
+	}
+	return true;
+}
+
+/* The largest k >= 0 with boundaries[k] <= at, or -1 when the cache cannot answer. */
+static int64
+cached_whole_periods(BoundaryCache *cache, BoundarySeries *series, TimestampTz at)
+{
+	double		guess = floor(((double) at - (double) series->start) / cache->approx_usecs);
+	int64		k;
+
+	if (guess < 0.0 || guess >= BOUNDARY_CACHE_MAX)
+		return -1;
+	k = (int64) guess;
+	if (!boundaries_through(cache, series, k + 1))
+		return -1;
+	while (k > 0 && series->boundaries[k] > at)
+		k--;
+	for (;;)
+	{
+		if (!boundaries_through(cache, series, k + 1))
+			return -1;
+		if (series->boundaries[k + 1] > at)
+			return k;
+		k++;
+	}
+}
+
 static Datum
-cohort_period_common(FunctionCallInfo fcinfo, pg_tz *tz)
+cohort_period_common(FunctionCallInfo fcinfo, pg_tz *tz, const char *zone_name)
 {
 	TimestampTz start = PG_GETARG_TIMESTAMPTZ(0);
 	TimestampTz at = PG_GETARG_TIMESTAMPTZ(1);
 	Interval   *period = PG_GETARG_INTERVAL_P(2);
-	int64		k;
+	BoundaryCache *cache;
+	int64		k = -1;
 
 	omni_check_period(period, "period");
-	k = omni_whole_periods(start, at, period, tz);
+	if (TIMESTAMP_IS_NOBEGIN(start) || TIMESTAMP_IS_NOEND(start) ||
+		TIMESTAMP_IS_NOBEGIN(at) || TIMESTAMP_IS_NOEND(at))
+		k = omni_whole_periods(start, at, period, tz);	/* reports the error */
+
+	cache = boundary_cache(fcinfo, period, tz, zone_name);
+	if (at >= start)
+	{
+		BoundarySeries *series = boundary_series(fcinfo, cache, start);
+
+		if (series != NULL)
+			k = cached_whole_periods(cache, series, at);
+	}
+	if (k < 0)
+		k = omni_whole_periods(start, at, period, tz);
+
 	if (k != (int32) k)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -46,13 +212,20 @@ cohort_period_common(FunctionCallInfo fcinfo, pg_tz *tz)
 Datum
 cohort_period_session(PG_FUNCTION_ARGS)
 {
-	return cohort_period_common(fcinfo, session_timezone);
+	return cohort_period_common(fcinfo, session_timezone, NULL);
 }
 
 Datum
 cohort_period_zone(PG_FUNCTION_ARGS)
 {
-	return cohort_period_common(fcinfo, omni_lookup_zone(text_to_cstring(PG_GETARG_TEXT_PP(3))));
+	BoundaryCache *cache = (BoundaryCache *) fcinfo->flinfo->fn_extra;
+	text	   *zone = PG_GETARG_TEXT_PP(3);
+	char	   *zone_name = text_to_cstring(zone);
+
+	/* the zone argument is nearly always a constant: skip the look-up when it is unchanged */
+	if (cache != NULL && cache->zone_name != NULL && strcmp(cache->zone_name, zone_name) == 0)
+		return cohort_period_common(fcinfo, cache->tz, zone_name);
+	return cohort_period_common(fcinfo, omni_lookup_zone(zone_name), zone_name);
 }
 
 /*

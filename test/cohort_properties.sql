@@ -1,7 +1,7 @@
 -- Properties of omni.cohort_period and omni.cohort_grid, checked against PostgreSQL's own
 -- timestamptz + interval arithmetic (an independent computation of the same definition).
 BEGIN;
-SELECT plan(8);
+SELECT plan(10);
 
 SELECT setseed(0.4242);
 CREATE TEMP TABLE cases AS
@@ -47,6 +47,31 @@ SELECT is((SELECT count(*) FROM results WHERE omni_zone IS DISTINCT FROM referen
 SELECT ok((SELECT count(*) FROM results WHERE reference < 0) > 0
           AND (SELECT count(*) FROM results WHERE reference > 100) > 0,
           'the cases include events before the cohort start and long horizons');
+
+-- one call site over many rows, as in a cohort query: 100 distinct starts (more than the 64
+-- whose boundaries are cached per query), events up to two years later, starts both before and
+-- after the events
+CREATE TEMP TABLE many AS
+SELECT timestamptz '2024-01-31 00:00+00' + (i % 100) * interval '9 days 7 hours' AS start,
+       timestamptz '2024-01-01 00:00+00' + random() * interval '900 days' AS at
+FROM generate_series(1, 6000) AS i;
+CREATE FUNCTION pg_temp.reference_period(start timestamptz, at timestamptz, period interval, lo int, hi int)
+RETURNS integer LANGUAGE sql STABLE AS $$
+    SELECT max(k) FROM generate_series(lo, hi) AS k WHERE start + k * period <= at
+$$;
+SET LOCAL TimeZone = 'America/New_York';
+SELECT is((SELECT count(*) FROM many
+           WHERE omni.cohort_period(start, at, '1 month')
+                 IS DISTINCT FROM pg_temp.reference_period(start, at, '1 month', -40, 40)),
+          0::bigint, 'cached month periods over 6000 rows and 100 starts equal the reference');
+SET LOCAL TimeZone = 'Europe/Berlin';
+CREATE TEMP TABLE berlin_days AS
+SELECT start, at, pg_temp.reference_period(start, at, '1 day', -1200, 1200) AS reference FROM many;
+RESET TimeZone;
+SELECT is((SELECT count(*) FROM berlin_days
+           WHERE omni.cohort_period(start, at, '1 day', 'Europe/Berlin') IS DISTINCT FROM reference),
+          0::bigint, 'cached day periods in Berlin (zone argument) equal the built-in arithmetic there');
+RESET TimeZone;
 
 -- the grid: one row per cohort x period, boundaries from the same arithmetic, flags by as_of
 SET LOCAL TimeZone = 'Europe/Berlin';
