@@ -8,6 +8,7 @@ OBJS = \
 	src/omni.o \
 	src/common/stats.o \
 	src/common/timecalc.o \
+	src/common/vocabulary.o \
 	src/rate.o \
 	src/cohort.o \
 	src/events.o

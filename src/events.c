@@ -25,6 +25,8 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "common/vocabulary.h"
+
 PG_FUNCTION_INFO_V1(events_is_machine_open);
 PG_FUNCTION_INFO_V1(events_is_bot_click);
 PG_FUNCTION_INFO_V1(message_state_in);
@@ -283,59 +285,6 @@ events_is_bot_click(PG_FUNCTION_ARGS)
 	if (bursts && !PG_ARGISNULL(3) && closer_than(clicked_at, PG_GETARG_TIMESTAMPTZ(3), burst))
 		PG_RETURN_BOOL(true);
 	PG_RETURN_BOOL(false);
-}
-
-/* ---------- the event vocabulary ---------- */
-
-typedef enum EventType
-{
-	EVENT_SEND,
-	EVENT_DELIVER,
-	EVENT_BOUNCE,
-	EVENT_OPEN,
-	EVENT_CLICK,
-	EVENT_CONVERSION,
-	EVENT_REPLY,
-	EVENT_UNSUBSCRIBE,
-	EVENT_COMPLAINT
-} EventType;
-
-static const char *const event_names[] = {
-	"send", "deliver", "bounce", "open", "click", "conversion", "reply", "unsubscribe", "complaint"
-};
-
-#define EVENT_VOCABULARY "send, deliver, bounce, open, click, conversion, reply, unsubscribe, complaint"
-
-/* The event type named exactly (lowercase) by this text, or an error naming it. */
-static EventType
-CheckEventType(const text *event_type)
-{
-	size_t		len = VARSIZE_ANY_EXHDR(event_type);
-	const char *name = VARDATA_ANY(event_type);
-	char	   *shown;
-	bool		case_only = false;
-	int			i;
-
-	for (i = 0; i < (int) lengthof(event_names); i++)
-		if (strlen(event_names[i]) == len && memcmp(event_names[i], name, len) == 0)
-			return (EventType) i;
-
-	for (i = 0; i < (int) lengthof(event_names); i++)
-		if (strlen(event_names[i]) == len && pg_strncasecmp(event_names[i], name, len) == 0)
-			case_only = true;
-
-	shown = text_to_cstring(event_type);
-	if (case_only)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid event_type \"%s\"", shown),
-				 errhint("Event types are lowercase: pass lower(event_type).  Allowed: "
-						 EVENT_VOCABULARY ".")));
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid event_type \"%s\"", shown),
-			 errhint("Allowed: " EVENT_VOCABULARY "; map other names with CASE.")));
-	pg_unreachable();
 }
 
 /* ---------- omni.message_state ---------- */

@@ -1,0 +1,27 @@
+/*
+ * vocabulary.h — the one event vocabulary every omni capability shares (DESIGN.md): send,
+ * deliver, bounce, open, click, conversion, reply, unsubscribe, complaint.  Users map their own
+ * names with CASE; anything else is an error with a hint, never a silent zero.
+ */
+#ifndef OMNI_VOCABULARY_H
+#define OMNI_VOCABULARY_H
+
+#include "postgres.h"
+
+typedef enum EventType
+{
+	EVENT_SEND,
+	EVENT_DELIVER,
+	EVENT_BOUNCE,
+	EVENT_OPEN,
+	EVENT_CLICK,
+	EVENT_CONVERSION,
+	EVENT_REPLY,
+	EVENT_UNSUBSCRIBE,
+	EVENT_COMPLAINT
+} EventType;
+
+/* The event type named exactly (lowercase) by this text, or an error naming it. */
+extern EventType CheckEventType(const text *event_type);
+
+#endif							/* OMNI_VOCABULARY_H */
