@@ -62,9 +62,15 @@ SELECT omni.rollup(opens) FROM daily WHERE false;
 -- binary form: a version byte, then hits and trials as big-endian int64; it round-trips
 SELECT omni.rate_send('12/340');
 CREATE TABLE binary_in (r omni.rate);
-COPY (SELECT r FROM (VALUES ('12/340'::omni.rate), ('0/0'), ('9223372036854775807/9223372036854775807')) AS v(r))
-    TO '/tmp/omni_rate_regress.bin' (FORMAT binary);
-COPY binary_in FROM '/tmp/omni_rate_regress.bin' (FORMAT binary);
+-- (through a file in the server's own data directory, so concurrent runs cannot collide)
+DO $$
+DECLARE
+    path text := current_setting('data_directory') || '/omni_rate_regress.bin';
+BEGIN
+    EXECUTE format('COPY (SELECT r FROM (VALUES (%L::omni.rate), (%L), (%L)) AS v(r)) TO %L (FORMAT binary)',
+                   '12/340', '0/0', '9223372036854775807/9223372036854775807', path);
+    EXECUTE format('COPY binary_in FROM %L (FORMAT binary)', path);
+END $$;
 SELECT r FROM binary_in;
 
 -- errors name the value and say what is allowed

@@ -399,7 +399,7 @@ SELECT is((SELECT max(n) FROM (SELECT count(*) AS n FROM omni_events_tap_log
 -- Binary round trip through COPY (server-side files need superuser, as the test suite has).
 CREATE TEMP TABLE states_back (LIKE states);
 CREATE FUNCTION pg_temp.copy_file() RETURNS text LANGUAGE sql
-    AS $$ SELECT '/tmp/omni_events_tap_' || pg_backend_pid() || '.bin' $$;
+    AS $$ SELECT current_setting('data_directory') || '/omni_events_tap_' || pg_backend_pid() || '.bin' $$;
 DO $$ BEGIN
     EXECUTE format('COPY (SELECT message_id, state FROM states) TO %L (FORMAT binary)', pg_temp.copy_file());
     EXECUTE format('COPY states_back FROM %L (FORMAT binary)', pg_temp.copy_file());
