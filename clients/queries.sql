@@ -37,7 +37,7 @@ INSERT INTO client_test.messages VALUES
     (3, 'email', '2026-03-05', false, NULL,  NULL,  NULL),
     (4, 'email', '2026-03-04', true,  false, false, false),
     (1, 'sms',   '2026-03-10', true,  false, false, false);
--- the README's dbt model models/daily_open_states.sql, materialized once
+-- daily partial states as dbt/models/daily_open_states.sql stores them (a subset of its columns)
 CREATE TABLE client_test.daily_open_states AS
 SELECT date_trunc('day', m.sent_at, 'UTC') AS day,
        date_trunc('month', c.first_seen_at, 'UTC') AS cohort_start,
@@ -240,7 +240,7 @@ ORDER BY 1, 2, 3;
 SELECT * FROM open_rate_triangle ORDER BY cohort_start, period_number, channel;
 
 -- @query readme_monthly_model
--- the README's dbt model models/monthly_open_rates.sql over the stored daily states (ordered)
+-- a monthly rollup of the stored daily states, as dbt/models/open_rates_rollup.sql does (ordered)
 -- @column month TIMESTAMP datetime
 -- @column cohort_start TIMESTAMP datetime
 -- @column channel VARCHAR str
