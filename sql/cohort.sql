@@ -77,3 +77,10 @@ SELECT omni.cohort_period('2026-01-01', '2026-02-01', '1 month', 'Mars/Olympus_M
 SELECT omni.cohort_period('1900-01-01', '2200-01-01', '1 second');
 SELECT * FROM omni.cohort_grid('2026-03-01', '2026-01-01', '1 month', '1 month', '2026-03-15');
 SELECT * FROM omni.cohort_grid('2020-01-01', '2026-01-01', '1 day', '1 second', '2026-03-15');
+-- 2^32 cohorts x 2^32 periods: refused, not wrapped around to a small product
+SELECT count(*) FROM omni.cohort_grid('2024-01-01', timestamptz '2024-01-01' + interval '4294967295 microseconds',
+                                      '1 microsecond', '1 microsecond',
+                                      timestamptz '2024-01-01' + interval '4294967296 microseconds');
+SELECT * FROM omni.cohort_grid('2026-01-01', '2026-03-01', '1 month', '1 month', 'infinity');
+-- as_of at or before the first cohort: no cell can have data yet
+SELECT count(*) AS cells FROM omni.cohort_grid('2026-01-01', '2026-03-01', '1 month', '1 month', '2026-01-01');

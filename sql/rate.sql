@@ -10,6 +10,9 @@ SELECT omni.rate(3, 4) OPERATOR(omni.=) '3/4' AS qualified;
 SET search_path = public, omni;
 SELECT omni.rate(3, 4), omni.rate(3, 4) = '3/4', omni.rate(3, 4) <> '3/5', '1/2'::omni.rate + '3/4';
 RESET search_path;
+-- equality is hashable: DISTINCT, GROUP BY and UNION work on rate columns
+SELECT r::text, count(*) FROM (VALUES ('1/2'::omni.rate), ('1/2'), ('2/4')) AS v(r) GROUP BY r ORDER BY 1;
+SELECT count(*) AS distinct_states FROM (SELECT DISTINCT r FROM (VALUES ('1/2'::omni.rate), ('1/2'), ('2/4')) AS v(r)) d;
 
 -- Wilson score interval: 95% by default, any confidence in (0, 1)
 SELECT r,
@@ -89,3 +92,4 @@ SELECT omni.shrink('1/2', 1.5, 10);
 SELECT omni.shrink('1/2', 0.5, -1);
 SELECT '9223372036854775807/9223372036854775807'::omni.rate OPERATOR(omni.+) '0/1';
 SELECT omni.fisher_p_value('40000000000000/90000000000000', '40000000000000/90000000000000');
+SELECT omni.fisher_p_value(omni.rate(1152921504606846776, 1152921504606846976), omni.rate(1152921504606846664, 1152921504606846976));

@@ -259,17 +259,26 @@ cohort_grid_common(FunctionCallInfo fcinfo, pg_tz *tz)
 						pstrdup(timestamptz_to_str(last)), pstrdup(timestamptz_to_str(first))),
 				 errhint("Pass the earliest cohort start first.")));
 
+	if (TIMESTAMP_NOT_FINITE(first) || TIMESTAMP_NOT_FINITE(last) || TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("cohort grids are not defined for infinite timestamps"),
+				 errhint("Pass finite first_cohort, last_cohort and as_of.")));
+
 	n_cohorts = omni_whole_periods(first, last, cohort_interval, tz) + 1;
 	n_periods = as_of <= first ? 0 : omni_whole_periods(first, as_of - 1, period, tz) + 1;
-	if (n_periods > 0 && n_cohorts * n_periods > COHORT_GRID_MAX_CELLS)
+	/* divide rather than multiply: the product of two huge counts would wrap */
+	if (n_cohorts > COHORT_GRID_MAX_CELLS ||
+		(n_periods > 0 && n_periods > COHORT_GRID_MAX_CELLS / n_cohorts))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cohort grid would have " INT64_FORMAT " cells (" INT64_FORMAT
-						" cohorts x " INT64_FORMAT " periods), more than %d",
-						n_cohorts * n_periods, n_cohorts, n_periods, COHORT_GRID_MAX_CELLS),
+				 errmsg("cohort grid of " INT64_FORMAT " cohorts x " INT64_FORMAT
+						" periods exceeds %d cells", n_cohorts, n_periods, COHORT_GRID_MAX_CELLS),
 				 errhint("Use longer periods or fewer cohorts.")));
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (n_periods == 0)
+		return (Datum) 0;		/* as_of is at or before the first cohort: no cell yet */
 
 	for (i = 0; i < n_cohorts; i++)
 	{
@@ -277,6 +286,7 @@ cohort_grid_common(FunctionCallInfo fcinfo, pg_tz *tz)
 		TimestampTz cohort_start;
 		int64		k;
 
+		CHECK_FOR_INTERRUPTS();
 		omni_interval_multiply(cohort_interval, i, &offset);
 		cohort_start = omni_timestamptz_add_in_zone(first, &offset, tz);
 

@@ -19,6 +19,7 @@
 #include "common/int.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/scansup.h"
 #include "utils/builtins.h"
@@ -662,8 +663,8 @@ message_state_in(PG_FUNCTION_ARGS)
 	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type omni.message_state: \"%.40s%s\"",
-						str, len > 40 ? "..." : ""),
+				 errmsg("invalid input syntax for type omni.message_state: \"%.*s%s\"",
+						pg_mbcliplen(str, (int) len, 40), str, len > 40 ? "..." : ""),
 				 errhint("The text form is \\x followed by an even number of hex digits, "
 						 "as omni.message_state's output writes it.")));
 	initStringInfo(&buf);
@@ -673,11 +674,16 @@ message_state_in(PG_FUNCTION_ARGS)
 		int			lo = hex_value(str[i + 1]);
 
 		if (hi < 0 || lo < 0)
+		{
+			/* show the whole (possibly multibyte) character, as byteain does */
+			const char *bad = hi < 0 ? &str[i] : &str[i + 1];
+
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid hexadecimal digit \"%c\" in omni.message_state at position %d",
-							hi < 0 ? str[i] : str[i + 1], (int) (hi < 0 ? i : i + 1) + 1),
+					 errmsg("invalid hexadecimal digit \"%.*s\" in omni.message_state at position %d",
+							pg_mblen(bad), bad, (int) (bad - str) + 1),
 					 errhint("The text form is \\x followed by an even number of hex digits.")));
+		}
 		appendStringInfoChar(&buf, (char) (hi << 4 | lo));
 	}
 	PG_RETURN_POINTER(decode_state(&buf, ERRCODE_INVALID_TEXT_REPRESENTATION));

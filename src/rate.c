@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -29,6 +30,7 @@ PG_FUNCTION_INFO_V1(rate_send);
 PG_FUNCTION_INFO_V1(rate_make);
 PG_FUNCTION_INFO_V1(rate_eq);
 PG_FUNCTION_INFO_V1(rate_ne);
+PG_FUNCTION_INFO_V1(rate_hash);
 PG_FUNCTION_INFO_V1(rate_add);
 PG_FUNCTION_INFO_V1(rate_agg_trans);
 PG_FUNCTION_INFO_V1(rate_agg_counts_trans);
@@ -89,7 +91,8 @@ report_rate_overflow(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("omni.rate out of range: more than " INT64_FORMAT " trials", PG_INT64_MAX)));
+			 errmsg("omni.rate out of range: more than " INT64_FORMAT " trials", PG_INT64_MAX),
+			 errhint("Hits and trials are bigint counts; merge fewer or smaller states.")));
 }
 
 /* a += b, erroring rather than wrapping */
@@ -221,6 +224,16 @@ rate_ne(PG_FUNCTION_ARGS)
 	Rate	   *b = PG_GETARG_RATE_P(1);
 
 	PG_RETURN_BOOL(a->hits != b->hits || a->trials != b->trials);
+}
+
+/* for the hash operator class: GROUP BY, DISTINCT and UNION over omni.rate columns */
+Datum
+rate_hash(PG_FUNCTION_ARGS)
+{
+	Rate	   *rate = PG_GETARG_RATE_P(0);
+	int64		fields[2] = {rate->hits, rate->trials};
+
+	return hash_any((const unsigned char *) fields, sizeof(fields));
 }
 
 /* ---------- aggregates ---------- */

@@ -41,7 +41,8 @@ CREATE OPERATOR @extschema@.= (
     LEFTARG = @extschema@.rate, RIGHTARG = @extschema@.rate,
     FUNCTION = @extschema@.rate_eq,
     COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
-    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel,
+    HASHES
 );
 CREATE OPERATOR @extschema@.<> (
     LEFTARG = @extschema@.rate, RIGHTARG = @extschema@.rate,
@@ -49,6 +50,15 @@ CREATE OPERATOR @extschema@.<> (
     COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
     RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
 );
+-- Equality is hashable, so GROUP BY, DISTINCT and UNION work on omni.rate columns.  There
+-- is deliberately no ordering: no order of rates is both total and meaningful.
+CREATE FUNCTION @extschema@.rate_hash(@extschema@.rate) RETURNS integer
+    AS 'MODULE_PATHNAME', 'rate_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR CLASS @extschema@.rate_hash_ops
+    DEFAULT FOR TYPE @extschema@.rate USING hash AS
+        OPERATOR 1 @extschema@.= (@extschema@.rate, @extschema@.rate),
+        FUNCTION 1 @extschema@.rate_hash(@extschema@.rate);
+
 CREATE OPERATOR @extschema@.+ (
     LEFTARG = @extschema@.rate, RIGHTARG = @extschema@.rate,
     FUNCTION = @extschema@.rate_add,

@@ -166,12 +166,16 @@ omni_fisher_exact_work(int64_t hits1, int64_t trials1, int64_t hits2, int64_t tr
 	double		n2 = (double) trials2;
 	double		n = n1 + n2;
 	double		k = (double) hits1 + (double) hits2;
+	double		sd;
 
+	/* the walk counts tables in a double, which cannot step by 1 beyond 2^53 */
+	if (n >= 9007199254740992.0)
+		return INFINITY;
 	if (n < 2.0)
 		return 0.0;
-	/* 80 standard deviations of the hypergeometric law, plus the distance to the observation */
-	return 80.0 * sqrt(n1 * n2 * k * (n - k) / (n * n * (n - 1.0))) +
-		fabs((double) hits1 - k * n1 / n);
+	sd = sqrt(n1 * n2 * k * (n - k) / (n * n * (n - 1.0)));
+	/* each walk from the mode stops where terms underflow, about 40 standard deviations out */
+	return 80.0 * sd + Min(fabs((double) hits1 - k * n1 / n), 40.0 * sd);
 }
 
 double

@@ -23,7 +23,9 @@ report_out_of_range(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-			 errmsg("timestamp out of range")));
+			 errmsg("timestamp out of range"),
+			 errhint("A period boundary (start + k * period) falls outside the timestamp range "
+					 "of 4713 BC to 294276 AD; use nearer timestamps or a shorter period.")));
 }
 
 TimestampTz
