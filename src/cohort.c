@@ -15,7 +15,6 @@
 #include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/timestamp.h"
 
 #include "common/timecalc.h"
@@ -83,8 +82,7 @@ boundary_cache(FunctionCallInfo fcinfo, const Interval *period, pg_tz *tz, const
 	cache->period = *period;
 	cache->tz = tz;
 	cache->zone_name = zone_name ? MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, zone_name) : NULL;
-	cache->approx_usecs = period->month * (DAYS_PER_YEAR / MONTHS_PER_YEAR) * USECS_PER_DAY +
-		(double) period->day * USECS_PER_DAY + (double) period->time;
+	cache->approx_usecs = omni_mean_period_usecs(period);
 	fcinfo->flinfo->fn_extra = cache;
 	return cache;
 }

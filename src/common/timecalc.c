@@ -124,6 +124,13 @@ omni_lookup_zone(const char *name)
 	return tz;
 }
 
+double
+omni_mean_period_usecs(const Interval *period)
+{
+	return period->month * (DAYS_PER_YEAR / MONTHS_PER_YEAR) * USECS_PER_DAY +
+		(double) period->day * USECS_PER_DAY + (double) period->time;
+}
+
 static TimestampTz
 period_boundary(TimestampTz start, const Interval *period, int64 k, pg_tz *tz)
 {
@@ -137,9 +144,7 @@ int64
 omni_whole_periods(TimestampTz start, TimestampTz at, const Interval *period, pg_tz *tz)
 {
 	/* a mean length in microseconds gets within a step or two of the answer */
-	double		approx = period->month * (DAYS_PER_YEAR / MONTHS_PER_YEAR) * USECS_PER_DAY +
-		(double) period->day * USECS_PER_DAY + (double) period->time;
-	double		guess = floor(((double) at - (double) start) / approx);
+	double		guess = floor(((double) at - (double) start) / omni_mean_period_usecs(period));
 	int64		k;
 
 	if (TIMESTAMP_NOT_FINITE(start) || TIMESTAMP_NOT_FINITE(at))
