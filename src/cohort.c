@@ -184,9 +184,8 @@ cohort_period_common(FunctionCallInfo fcinfo, pg_tz *tz, const char *zone_name)
 	int64		k = -1;
 
 	omni_check_period(period, "period");
-	if (TIMESTAMP_IS_NOBEGIN(start) || TIMESTAMP_IS_NOEND(start) ||
-		TIMESTAMP_IS_NOBEGIN(at) || TIMESTAMP_IS_NOEND(at))
-		k = omni_whole_periods(start, at, period, tz);	/* reports the error */
+	omni_check_finite(start, "cohort_start");
+	omni_check_finite(at, "at");
 
 	cache = boundary_cache(fcinfo, period, tz, zone_name);
 	if (at >= start)
@@ -257,11 +256,9 @@ cohort_grid_common(FunctionCallInfo fcinfo, pg_tz *tz)
 						pstrdup(timestamptz_to_str(last)), pstrdup(timestamptz_to_str(first))),
 				 errhint("Pass the earliest cohort start first.")));
 
-	if (TIMESTAMP_NOT_FINITE(first) || TIMESTAMP_NOT_FINITE(last) || TIMESTAMP_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("cohort grids are not defined for infinite timestamps"),
-				 errhint("Pass finite first_cohort, last_cohort and as_of.")));
+	omni_check_finite(first, "first_cohort");
+	omni_check_finite(last, "last_cohort");
+	omni_check_finite(as_of, "as_of");
 
 	n_cohorts = omni_whole_periods(first, last, cohort_interval, tz) + 1;
 	n_periods = as_of <= first ? 0 : omni_whole_periods(first, as_of - 1, period, tz) + 1;

@@ -124,6 +124,17 @@ omni_lookup_zone(const char *name)
 	return tz;
 }
 
+void
+omni_check_finite(TimestampTz ts, const char *argname)
+{
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite timestamp, not %s", argname,
+						TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
+				 errhint("Cohort periods are not defined for infinite timestamps; filter them out.")));
+}
+
 double
 omni_mean_period_usecs(const Interval *period)
 {
@@ -147,11 +158,7 @@ omni_whole_periods(TimestampTz start, TimestampTz at, const Interval *period, pg
 	double		guess = floor(((double) at - (double) start) / omni_mean_period_usecs(period));
 	int64		k;
 
-	if (TIMESTAMP_NOT_FINITE(start) || TIMESTAMP_NOT_FINITE(at))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("cohort periods are not defined for infinite timestamps"),
-				 errhint("Pass finite timestamps, or filter out 'infinity' and '-infinity'.")));
+	Assert(!TIMESTAMP_NOT_FINITE(start) && !TIMESTAMP_NOT_FINITE(at));
 
 	k = (int64) guess;
 	while (period_boundary(start, period, k, tz) > at)

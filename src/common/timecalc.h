@@ -25,12 +25,15 @@ extern void omni_check_period(const Interval *period, const char *argname);
 /* The time zone named by a text argument, or an error naming it. */
 extern pg_tz *omni_lookup_zone(const char *name);
 
+/* Reject an infinite timestamp, naming the argument. */
+extern void omni_check_finite(TimestampTz ts, const char *argname);
+
 /* A period's mean length in microseconds (a month is 1/12 of 365.25 days): a first guess. */
 extern double omni_mean_period_usecs(const Interval *period);
 
 /*
  * The number of whole periods from start to at: the largest k with start + k*period <= at
- * (negative when at precedes start), with the calendar of tz.
+ * (negative when at precedes start), with the calendar of tz.  Both must be finite.
  */
 extern int64 omni_whole_periods(TimestampTz start, TimestampTz at, const Interval *period, pg_tz *tz);
 
