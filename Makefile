@@ -1,6 +1,6 @@
 # omni — PGXS build.  `make demo` and `make test` are the two commands a user needs.
 EXTENSION  = omni
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = omni
 PGFILEDESC = "omni - customer analytics for marketing data teams"
 
@@ -11,12 +11,19 @@ OBJS = \
 	src/common/vocabulary.o \
 	src/rate.o \
 	src/cohort.o \
-	src/events.o
+	src/events.o \
+	src/engagement.o \
+	src/common/optimize.o \
+	src/btyd.o
 
 # The install script is generated from each capability's declarations, in dependency order.
-SQL_SOURCES = src/header.sql src/rate.sql src/cohort.sql src/events.sql
-DATA_built  = omni--$(EXTVERSION).sql
-DATA        = $(wildcard update/omni--*--*.sql)
+SQL_SOURCES = src/header.sql src/rate.sql src/cohort.sql src/events.sql src/engagement.sql src/btyd.sql
+# The update from the released 0.1.0: what changed in the objects 0.1.0 had, then the
+# declarations of every capability 0.2.0 adds.  Once 0.2.0 is released this script is frozen
+# into update/ like released/omni--0.1.0.sql (the install script 0.1.0 shipped).
+UPDATE_0_2_0 = src/update/0.1.0--0.2.0.sql src/engagement.sql src/btyd.sql
+DATA_built  = omni--$(EXTVERSION).sql omni--0.1.0--0.2.0.sql
+DATA        = released/omni--0.1.0.sql $(wildcard update/omni--*--*.sql)
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=omni
@@ -29,6 +36,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 omni--$(EXTVERSION).sql: $(SQL_SOURCES)
+	cat $^ > $@
+
+omni--0.1.0--0.2.0.sql: $(UPDATE_0_2_0)
 	cat $^ > $@
 
 .PHONY: test demo bench deps valgrind

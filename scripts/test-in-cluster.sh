@@ -11,6 +11,9 @@ if ! make -s PG_CONFIG="$PG_CONFIG" installcheck; then
     [ -f regression.diffs ] && cat regression.diffs
 fi
 
+# ALTER EXTENSION UPDATE from every released version
+bash scripts/test-upgrade.sh || status=1
+
 # what BI tools (JDBC) and notebooks (psycopg2) receive
 bash scripts/test-clients.sh || status=1
 

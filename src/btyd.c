@@ -1,0 +1,4 @@
+/*
+ * btyd.c — customer-base ("buy till you die") models: BG/NBD, BG/BB and Gamma-Gamma.
+ */
+#include "postgres.h"

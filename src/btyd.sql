@@ -1,0 +1,4 @@
+-- ---------------------------------------------------------------------------------------
+-- Customer-base models: BG/NBD, BG/BB and Gamma-Gamma fits, P(alive), expected events,
+-- spend and lifetime value (src/btyd.c)
+-- ---------------------------------------------------------------------------------------

@@ -1,0 +1,4 @@
+/*
+ * optimize.c — numerical optimisation shared by the model fits.
+ */
+#include "postgres.h"

@@ -1,0 +1,4 @@
+/*
+ * engagement.c — time-decayed engagement scores, profiles, personas and RFM segments.
+ */
+#include "postgres.h"

@@ -1,0 +1,4 @@
+-- ---------------------------------------------------------------------------------------
+-- Engagement: time-decayed scores and their partial state, per-customer profiles, personas
+-- and RFM segments (src/engagement.c)
+-- ---------------------------------------------------------------------------------------
