@@ -14,6 +14,7 @@ OBJS = \
 	src/events.o \
 	src/engagement.o \
 	src/common/optimize.o \
+	src/common/special.o \
 	src/btyd.o
 
 # The install script is generated from each capability's declarations, in dependency order.

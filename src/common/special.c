@@ -1,0 +1,4 @@
+/*
+ * special.c — special functions shared by the model code.
+ */
+#include "postgres.h"
