@@ -9,6 +9,7 @@ OBJS = \
 	src/common/stats.o \
 	src/common/timecalc.o \
 	src/common/vocabulary.o \
+	src/common/decay.o \
 	src/rate.o \
 	src/cohort.o \
 	src/events.o \

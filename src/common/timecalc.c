@@ -167,3 +167,29 @@ omni_whole_periods(TimestampTz start, TimestampTz at, const Interval *period, pg
 		k++;
 	return k;
 }
+
+int64
+omni_duration_usecs(const Interval *span, const char *argname)
+{
+	int64		days;
+	int64		usecs;
+
+	if (pg_mul_s64_overflow((int64) span->month, DAYS_PER_MONTH, &days) ||
+		pg_add_s64_overflow(days, (int64) span->day, &days) ||
+		pg_mul_s64_overflow(days, USECS_PER_DAY, &usecs) ||
+		pg_add_s64_overflow(usecs, span->time, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERVAL_FIELD_OVERFLOW),
+				 errmsg("%s is out of range: \"%s\"", argname,
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(span)))),
+				 errhint("Pass a duration such as '30 days'.")));
+	if (usecs < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s cannot be negative: \"%s\"", argname,
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(span)))),
+				 errhint("Pass a positive duration such as '30 days'.")));
+	return usecs;
+}

@@ -28,6 +28,13 @@ extern pg_tz *omni_lookup_zone(const char *name);
 /* Reject an infinite timestamp, naming the argument. */
 extern void omni_check_finite(TimestampTz ts, const char *argname);
 
+/*
+ * An interval as a fixed length in microseconds (a day is 24 hours and a month 30 days, as
+ * interval comparison has it), so functions that take durations stay IMMUTABLE.  Errors
+ * name the argument on overflow and on a negative length.
+ */
+extern int64 omni_duration_usecs(const Interval *span, const char *argname);
+
 /* A period's mean length in microseconds (a month is 1/12 of 365.25 days): a first guess. */
 extern double omni_mean_period_usecs(const Interval *period);
 

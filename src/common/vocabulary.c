@@ -11,7 +11,27 @@ static const char *const event_names[] = {
 	"send", "deliver", "bounce", "open", "click", "conversion", "reply", "unsubscribe", "complaint"
 };
 
+StaticAssertDecl(lengthof(event_names) == NUM_EVENT_TYPES, "one name per event type");
+
 #define EVENT_VOCABULARY "send, deliver, bounce, open, click, conversion, reply, unsubscribe, complaint"
+
+int
+FindEventType(const char *name, size_t len)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(event_names); i++)
+		if (strlen(event_names[i]) == len && memcmp(event_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+EventTypeName(EventType type)
+{
+	Assert((int) type >= 0 && (int) type < NUM_EVENT_TYPES);
+	return event_names[type];
+}
 
 EventType
 CheckEventType(const text *event_type)
@@ -20,11 +40,10 @@ CheckEventType(const text *event_type)
 	const char *name = VARDATA_ANY(event_type);
 	char	   *shown;
 	bool		case_only = false;
-	int			i;
+	int			i = FindEventType(name, len);
 
-	for (i = 0; i < (int) lengthof(event_names); i++)
-		if (strlen(event_names[i]) == len && memcmp(event_names[i], name, len) == 0)
-			return (EventType) i;
+	if (i >= 0)
+		return (EventType) i;
 
 	for (i = 0; i < (int) lengthof(event_names); i++)
 		if (strlen(event_names[i]) == len && pg_strncasecmp(event_names[i], name, len) == 0)

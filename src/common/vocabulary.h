@@ -21,7 +21,15 @@ typedef enum EventType
 	EVENT_COMPLAINT
 } EventType;
 
+#define NUM_EVENT_TYPES 9
+
 /* The event type named exactly (lowercase) by this text, or an error naming it. */
 extern EventType CheckEventType(const text *event_type);
+
+/* The event type named exactly by name[0..len), or -1. */
+extern int	FindEventType(const char *name, size_t len);
+
+/* The vocabulary's name of an event type. */
+extern const char *EventTypeName(EventType type);
 
 #endif							/* OMNI_VOCABULARY_H */
