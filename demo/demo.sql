@@ -298,3 +298,76 @@ WITH per_day AS (
 SELECT count(*) AS messages, count(*) FILTER (WHERE merged.days > 1) AS spanning_days,
        count(*) FILTER (WHERE merged.o = direct.o) AS identical_outcomes
 FROM merged JOIN direct USING (message_id);
+
+-- ---------------------------------------------------------------------------------------
+-- Engagement: time-decayed scores (30-day half-life, default weights), as of the export.
+-- The raw form scores every logged event; the human form scores message outcomes, so an
+-- Apple proxy prefetch or a scanner's click never counts as engagement.
+CREATE TEMP TABLE outcomes AS
+SELECT m.customer_id, m.channel, m.message_id,
+       omni.message_outcome(e.event_type, e.occurred_at, e.user_agent, e.esp_machine_flag) AS o
+FROM demo.message_events e JOIN demo.messages m USING (message_id)
+GROUP BY 1, 2, 3;
+CREATE TEMP TABLE scores AS
+SELECT c.customer_id, c.country, r.raw_score, h.human_score, h.profile
+FROM demo.customers c
+LEFT JOIN (SELECT m.customer_id,
+                  omni.engagement_score(e.event_type, e.occurred_at, timestamptz '2025-10-20 12:00+00') AS raw_score
+             FROM demo.message_events e JOIN demo.messages m USING (message_id) GROUP BY 1) r USING (customer_id)
+LEFT JOIN (SELECT customer_id, omni.engagement_score(o, timestamptz '2025-10-20 12:00+00') AS human_score,
+                  omni.engagement_profile(o, timestamptz '2025-10-20 12:00+00') FILTER (WHERE channel = 'email') AS profile
+             FROM outcomes GROUP BY 1) h USING (customer_id);
+
+\echo '(7) The most engaged customers now: decayed human score (message outcomes) vs. the raw-event score, with their last 90 days of email'
+SELECT customer_id, country, round(human_score::numeric, 2) AS human_score, round(raw_score::numeric, 2) AS raw_score,
+       (profile).deliveries AS emails_90d, (profile).human_opens AS opened, (profile).human_clicks AS clicked,
+       round((profile).open_rate::numeric, 3) AS open_rate, round((profile).days_since_engaged::numeric, 1) AS days_since_engaged
+FROM scores
+ORDER BY human_score DESC NULLS LAST, customer_id
+LIMIT 8;
+
+\echo '(7b) Where Apple Mail Privacy Protection inflates a raw score most: the proxy "opened" every email, the person almost none'
+SELECT s.customer_id, round(s.raw_score::numeric, 2) AS raw_score, round(s.human_score::numeric, 2) AS human_score,
+       count(*) FILTER (WHERE (o.o).delivered AND o.channel = 'email') AS emails_delivered,
+       count(*) FILTER (WHERE (o.o).opened AND o.channel = 'email') AS raw_opens,
+       count(*) FILTER (WHERE (o.o).human_opened AND o.channel = 'email') AS human_opens
+FROM scores s JOIN outcomes o USING (customer_id)
+GROUP BY s.customer_id, s.raw_score, s.human_score
+ORDER BY s.raw_score - s.human_score DESC, s.customer_id
+LIMIT 3;
+
+\echo '(7c) Email personas, thresholds at the population medians of the 90-day human open and click rates'
+WITH profiles AS (
+    SELECT customer_id, (profile).open_rate, (profile).click_rate FROM scores WHERE (profile).deliveries >= 3
+), thresholds AS (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY open_rate) AS open_threshold,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY click_rate) AS click_threshold
+    FROM profiles
+)
+SELECT omni.engagement_persona(p.open_rate, p.click_rate, t.open_threshold, t.click_threshold) AS persona,
+       count(*) AS customers, round(avg(p.open_rate)::numeric, 3) AS avg_open_rate,
+       round(avg(p.click_rate)::numeric, 3) AS avg_click_rate,
+       round(t.open_threshold::numeric, 3) AS open_threshold, round(t.click_threshold::numeric, 3) AS click_threshold
+FROM profiles p CROSS JOIN thresholds t
+GROUP BY 1, t.open_threshold, t.click_threshold
+ORDER BY customers DESC;
+
+\echo '(7d) Incremental scoring as a dbt model does it: October 19''s stored states aged to October 20 plus that day''s outcomes equal a full recomputation'
+WITH stored AS (
+    SELECT customer_id, omni.engagement_state_agg(o, timestamptz '2025-10-19 12:00+00') AS state
+    FROM outcomes GROUP BY 1
+), today AS (
+    -- the outcomes of the messages with events in the last day; only events after the stored
+    -- as_of count (a message sent on the 18th and opened on the 20th adds just its open)
+    SELECT customer_id, omni.engagement_state_agg(o, timestamptz '2025-10-20 12:00+00', '30 days', NULL,
+                                                  timestamptz '2025-10-19 12:00+00') AS state
+    FROM outcomes
+    WHERE message_id IN (SELECT message_id FROM demo.message_events WHERE occurred_at > '2025-10-19 12:00+00')
+    GROUP BY 1
+)
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE abs(omni.score(i.state) - coalesce(s.human_score, 0)) <= 1e-9 * abs(s.human_score)) AS equal_to_1e9,
+       max(abs(omni.score(i.state) - s.human_score) / nullif(abs(s.human_score), 0)) AS max_relative_difference
+FROM (SELECT customer_id, omni.age_to(omni.rollup(state), '2025-10-20 12:00+00') AS state
+      FROM (TABLE stored UNION ALL TABLE today) x GROUP BY 1) i
+JOIN scores s USING (customer_id);

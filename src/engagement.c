@@ -751,7 +751,8 @@ outcome_time(const Outcome *outcome, int attno, TimestampTz *at)
  * anything.
  */
 static void
-count_outcome(EngagementState *state, const WeightMap *map, const Outcome *outcome)
+count_outcome(EngagementState *state, const WeightMap *map, const Outcome *outcome,
+			  TimestampTz after)
 {
 	for (int e = 0; e < (int) N_VOCABULARY; e++)
 	{
@@ -776,12 +777,16 @@ count_outcome(EngagementState *state, const WeightMap *map, const Outcome *outco
 					 errhint("Outcomes of states stored by omni 0.1.0 carry no event times; "
 							 "recompute them from the events with omni.message_outcome().")));
 		}
-		if (at <= state->as_of)
+		if (at <= state->as_of && at > after)
 			count_event(state, map->vocabulary[e], at);
 	}
 }
 
-/* engagement_state_trans(state, outcome, as_of [, half_life [, weights]]); NULL outcomes skipped */
+/*
+ * engagement_outcome_trans(state, outcome, as_of [, half_life [, weights [, after]]]): NULL
+ * outcomes are skipped.  With after (not NULL), only events later than after are counted: an
+ * incremental run adds the outcome events of (after, as_of] to the state stored as of after.
+ */
 Datum
 engagement_outcome_trans(PG_FUNCTION_ARGS)
 {
@@ -791,6 +796,7 @@ engagement_outcome_trans(PG_FUNCTION_ARGS)
 	const WeightMap *map = weights_arg(fcinfo, 4);
 	EngagementState *state;
 	Outcome		outcome;
+	TimestampTz after = DT_NOBEGIN;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -798,10 +804,11 @@ engagement_outcome_trans(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
-
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+		after = PG_GETARG_TIMESTAMPTZ(5);
 	state = state_for_row(fcinfo, as_of, &half_life, half_life_usecs, map->id);
 	deform_outcome(PG_GETARG_HEAPTUPLEHEADER(1), &outcome);
-	count_outcome(state, map, &outcome);
+	count_outcome(state, map, &outcome, after);
 	PG_RETURN_POINTER(state);
 }
 
@@ -860,7 +867,7 @@ engagement_profile_trans(PG_FUNCTION_ARGS)
 				 errhint("Pass the same window for every row of a group.")));
 
 	deform_outcome(PG_GETARG_HEAPTUPLEHEADER(1), &row);
-	count_outcome(state, &map, outcome);
+	count_outcome(state, &map, outcome, DT_NOBEGIN);
 
 	if (outcome_flag(outcome, OUTCOME_DELIVERED) &&
 		outcome_time(outcome, OUTCOME_FIRST_DELIVERED_AT, &delivered_at) &&

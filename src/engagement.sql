@@ -70,6 +70,10 @@ CREATE FUNCTION @extschema@.engagement_outcome_trans(@extschema@.engagement_stat
                                                      timestamptz, interval, jsonb)
     RETURNS @extschema@.engagement_state
     AS 'MODULE_PATHNAME', 'engagement_outcome_trans' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.engagement_outcome_trans(@extschema@.engagement_state, @extschema@.message_outcome,
+                                                     timestamptz, interval, jsonb, timestamptz)
+    RETURNS @extschema@.engagement_state
+    AS 'MODULE_PATHNAME', 'engagement_outcome_trans' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.engagement_profile_trans(@extschema@.engagement_state, @extschema@.message_outcome,
                                                      timestamptz)
     RETURNS @extschema@.engagement_state
@@ -192,6 +196,14 @@ CREATE AGGREGATE @extschema@.engagement_state_agg(outcome @extschema@.message_ou
 );
 COMMENT ON AGGREGATE @extschema@.engagement_state_agg(@extschema@.message_outcome, timestamptz, interval, jsonb) IS
     'the partial state behind engagement_score(outcome, as_of, half_life, weights)';
+CREATE AGGREGATE @extschema@.engagement_state_agg(outcome @extschema@.message_outcome, as_of timestamptz,
+                                                  half_life interval, weights jsonb, after timestamptz) (
+    SFUNC = @extschema@.engagement_outcome_trans, STYPE = @extschema@.engagement_state,
+    FINALFUNC = @extschema@.engagement_state_final, COMBINEFUNC = @extschema@.engagement_state_combine,
+    SSPACE = 140, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.engagement_state_agg(@extschema@.message_outcome, timestamptz, interval, jsonb, timestamptz) IS
+    'the outcome events of (after, as_of] only: an incremental run''s addition to the state stored as of after';
 
 CREATE AGGREGATE @extschema@.rollup(@extschema@.engagement_state) (
     SFUNC = @extschema@.engagement_state_combine, STYPE = @extschema@.engagement_state,
