@@ -15,8 +15,8 @@ CREATE SCHEMA raw;
 CREATE SCHEMA analytics;
 CREATE SCHEMA analytics_full;
 
--- the source: 500 customers, 6,000 emails over May and June 2026; a person opens some a few
--- hours later and clicks some of those; Apple's proxy prefetches a third within seconds
+-- the source: 500 customers, 6,000 emails over May and June 2026; a person opens some up to
+-- three days later and clicks some of those; Apple's proxy prefetches a third within seconds
 SELECT setseed(0.77);
 CREATE TABLE raw.messages AS
 SELECT i AS message_id, 1 + (i * 7919) % 500 AS customer_id,
@@ -32,11 +32,11 @@ FROM (
     UNION ALL
     SELECT message_id, 'open', sent_at + interval '40 seconds', 'Mozilla/5.0' FROM raw.messages WHERE r1 < 0.33
     UNION ALL
-    SELECT message_id, 'open', sent_at + r2 * interval '20 hours' + interval '1 minute',
+    SELECT message_id, 'open', sent_at + r2 * interval '3 days' + interval '1 minute',
            'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)'
     FROM raw.messages WHERE r3 < 0.25
     UNION ALL
-    SELECT message_id, 'click', sent_at + r2 * interval '20 hours' + interval '2 minutes',
+    SELECT message_id, 'click', sent_at + r2 * interval '3 days' + interval '2 minutes',
            'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15'
     FROM raw.messages WHERE r3 < 0.25 AND r4 < 0.3
     UNION ALL
