@@ -620,7 +620,7 @@ state_for_row(FunctionCallInfo fcinfo, TimestampTz as_of, const Interval *half_l
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of differs within one group: %s and %s",
-						pstrdup(timestamptz_to_str(state->as_of)), timestamptz_to_str(as_of)),
+						pstrdup(timestamptz_to_str(state->as_of)), pstrdup(timestamptz_to_str(as_of))),
 				 errhint("A score is computed as of one time; pass the same as_of for every row "
 						 "of a group.")));
 	if (unlikely(state->half_life_usecs != half_life_usecs || state->weights_id != weights_id))
@@ -898,7 +898,7 @@ age_state(EngagementState *state, TimestampTz as_of)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot age an engagement state from %s back to %s",
-						pstrdup(timestamptz_to_str(state->as_of)), timestamptz_to_str(as_of)),
+						pstrdup(timestamptz_to_str(state->as_of)), pstrdup(timestamptz_to_str(as_of))),
 				 errhint("A state can only be aged forward: it may hold events up to its own as_of.")));
 	if (as_of == state->as_of)
 		return;
