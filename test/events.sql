@@ -539,12 +539,14 @@ SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000
 -- forged datums (what a binary-coercible cast or a damaged page hands a function): the
 -- header checks reject them with 'data corrupted', never read past the value
 CREATE SCHEMA omni_tap_raw;
+SET LOCAL client_min_messages = warning;   -- not the notices about the shell type
 CREATE TYPE omni_tap_raw.datum;
 CREATE FUNCTION omni_tap_raw.datum_in(cstring) RETURNS omni_tap_raw.datum AS 'byteain' LANGUAGE internal IMMUTABLE STRICT;
 CREATE FUNCTION omni_tap_raw.datum_out(omni_tap_raw.datum) RETURNS cstring AS 'byteaout' LANGUAGE internal IMMUTABLE STRICT;
 CREATE TYPE omni_tap_raw.datum (INPUT = omni_tap_raw.datum_in, OUTPUT = omni_tap_raw.datum_out,
                                 INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
 CREATE CAST (omni_tap_raw.datum AS omni.message_state) WITHOUT FUNCTION;
+RESET client_min_messages;
 -- a raw version-2 datum after its 4-byte length, in the machine's byte order: version,
 -- reserved, events (2), n_entries (4), capacity (4), timed (2), 6 reserved bytes, then ten
 -- int64 fields and the entries; the empty state is 100 bytes of it
