@@ -285,10 +285,16 @@ ORDER BY 1, 2, 3;
 -- @column human_opens BIGINT int
 -- @column clicks BIGINT int
 -- @column human_clicks BIGINT int
--- @row 1 | t | t | f | t | t | f | t | t | f | f | f | f | 2026-03-02T09:00:03+00:00 | 2026-03-02T09:42:10+00:00 | 2026-03-02T09:42:31+00:00 | 1 | 1 | 1 | 1
--- @row 2 | t | t | f | t | f | t | f | f | f | f | f | f | 2026-03-02T09:00:02+00:00 | NULL | NULL | 1 | 0 | 0 | 0
--- @row 5 | t | f | t | f | f | f | f | f | f | f | f | f | NULL | NULL | NULL | 0 | 0 | 0 | 0
--- @row 6 | t | t | f | t | t | f | t | t | f | f | t | f | 2026-03-02T09:00:02+00:00 | 2026-03-02T10:05:00+00:00 | 2026-03-02T10:05:12+00:00 | 1 | 1 | 3 | 1
+-- @column first_sent_at TIMESTAMP datetime
+-- @column first_bounced_at TIMESTAMP datetime
+-- @column first_converted_at TIMESTAMP datetime
+-- @column first_replied_at TIMESTAMP datetime
+-- @column first_unsubscribed_at TIMESTAMP datetime
+-- @column first_complained_at TIMESTAMP datetime
+-- @row 1 | t | t | f | t | t | f | t | t | f | f | f | f | 2026-03-02T09:00:03+00:00 | 2026-03-02T09:42:10+00:00 | 2026-03-02T09:42:31+00:00 | 1 | 1 | 1 | 1 | 2026-03-02T09:00:00+00:00 | NULL | NULL | NULL | NULL | NULL
+-- @row 2 | t | t | f | t | f | t | f | f | f | f | f | f | 2026-03-02T09:00:02+00:00 | NULL | NULL | 1 | 0 | 0 | 0 | 2026-03-02T09:00:00+00:00 | NULL | NULL | NULL | NULL | NULL
+-- @row 5 | t | f | t | f | f | f | f | f | f | f | f | f | NULL | NULL | NULL | 0 | 0 | 0 | 0 | 2026-03-02T09:00:00+00:00 | 2026-03-02T09:00:01+00:00 | NULL | NULL | NULL | NULL
+-- @row 6 | t | t | f | t | t | f | t | t | f | f | t | f | 2026-03-02T09:00:02+00:00 | 2026-03-02T10:05:00+00:00 | 2026-03-02T10:05:12+00:00 | 1 | 1 | 3 | 1 | 2026-03-02T09:00:00+00:00 | NULL | NULL | NULL | 2026-03-02T10:06:00+00:00 | NULL
 SELECT message_id, (o).*
 FROM (SELECT message_id, omni.message_outcome(event_type, occurred_at, user_agent, machine_open) AS o
         FROM email_events GROUP BY message_id) AS m
@@ -314,7 +320,7 @@ FROM (SELECT omni.message_outcome(event_type, occurred_at, user_agent, machine_o
 -- @column summary STRUCT str
 -- @column state OTHER str
 -- @column state_prefix VARCHAR str
--- @row (t,t,f,t,t,f,t,t,f,f,f,f,"2026-03-02 09:00:03+00","2026-03-02 09:42:10+00","2026-03-02 09:42:31+00",1,1,1,1) | (12,340,0.03529411764705882,0.020302984370968707,0.060668806861492425) | * | \x01
+-- @row (t,t,f,t,t,f,t,t,f,f,f,f,"2026-03-02 09:00:03+00","2026-03-02 09:42:10+00","2026-03-02 09:42:31+00",1,1,1,1,"2026-03-02 09:00:00+00",,,,,) | (12,340,0.03529411764705882,0.020302984370968707,0.060668806861492425) | * | \x02
 SELECT omni.message_outcome(event_type, occurred_at, user_agent) AS outcome,
        omni.summary('12/340') AS summary,
        omni.message_state_agg(event_type, occurred_at, user_agent) AS state,

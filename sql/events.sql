@@ -90,6 +90,13 @@ FROM (SELECT message_id, omni.message_outcome(event_type, occurred_at, user_agen
         FROM email_events GROUP BY message_id) AS m
 ORDER BY message_id;
 
+-- the first time of every other kind of event (0.2.0), NULL when it did not happen
+SELECT message_id, (o).first_sent_at, (o).first_bounced_at, (o).first_converted_at,
+       (o).first_replied_at, (o).first_unsubscribed_at, (o).first_complained_at
+FROM (SELECT message_id, omni.message_outcome(event_type, occurred_at, user_agent, machine_open) AS o
+        FROM email_events GROUP BY message_id) AS m
+ORDER BY message_id;
+
 -- without the ESP flag (three-argument form) message 4's flagged open counts as human
 SELECT message_id, (omni.message_outcome(event_type, occurred_at, user_agent)).human_opened
 FROM email_events WHERE message_id = 4 GROUP BY message_id;
@@ -126,6 +133,27 @@ SELECT omni.message_state_agg(event_type, occurred_at, user_agent) AS state
 FROM email_events WHERE message_id = 1;
 SELECT (omni.outcome(state)).* FROM message_days WHERE message_id = 1;
 
+-- a state that omni 0.1.0 stored (format version 1; the events of message 3 in
+-- test/fixtures/message_state_v1_events.csv: a send, an open before the delivery report,
+-- delivery, opens, a person's click and a scanner's, an unsubscribe) still reads.  0.1.0 kept
+-- no time for the send or the unsubscribe, so their first times are NULL, also after merging
+-- a later unsubscribe whose time is known (the unknown one may be earlier); a kind seen only
+-- in the newer state has its time
+CREATE TABLE stored_states (part text, state omni.message_state);
+INSERT INTO stored_states VALUES
+    ('0.1.0', '\x0100230002ef19b26b0400000000000000000300000000000000010002ef1a88fea800000000040002ef0594a2e640010002ef05a6754700020002ef19b27a4640010002ef1a890dea4003'),
+    ('0.2.0', (SELECT omni.message_state_agg(e, t::timestamptz, NULL)
+                 FROM (VALUES ('unsubscribe', '2026-03-04 08:00:00+00'),
+                              ('complaint', '2026-03-04 08:00:05+00')) AS v(e, t)));
+SELECT part, (o).sent, (o).first_sent_at, (o).unsubscribed, (o).first_unsubscribed_at, (o).complained, (o).first_complained_at,
+       (o).first_delivered_at, (o).human_opens, (o).clicks
+FROM (SELECT part, omni.outcome(state) AS o FROM stored_states
+      UNION ALL
+      SELECT 'merged', omni.outcome(omni.rollup(state)) FROM stored_states) AS s
+ORDER BY part;
+-- read back, it is written as version 2
+SELECT left(state::text, 4) AS version FROM stored_states WHERE part = '0.1.0';
+
 -- NULL handling of the aggregate: no rows, or only skipped rows, give the outcome of no events
 SELECT omni.message_outcome(event_type, occurred_at, user_agent) FROM email_events WHERE false;
 SELECT omni.message_outcome(event_type, occurred_at, user_agent) FROM email_events
@@ -137,7 +165,9 @@ SELECT omni.message_outcome(e, now(), NULL) FROM (VALUES ('Open')) AS v(e);
 SELECT omni.is_machine_open(NULL, now(), now(), min_human_delay => '-2 seconds');
 SELECT omni.is_bot_click(NULL, now(), now(), burst_window => '-1 second');
 SELECT 'not a state'::omni.message_state;
-SELECT '\x02'::omni.message_state;
+SELECT '\x03'::omni.message_state;
+SELECT '\x0200'::omni.message_state;
 
+DROP TABLE stored_states;
 DROP TABLE message_days;
 DROP TABLE email_events;

@@ -12,6 +12,11 @@
  * judged yet (no delivery seen, or within the human delay of the earliest delivery seen so
  * far) and every click are kept as (time, kind) entries, because a later or earlier row may
  * change their verdict.  The final function decides them; it never modifies the state.
+ *
+ * Format version 2 (omni 0.2.0) also keeps the first time of every other event kind, for
+ * engagement scores that count each event at its own time.  States written by omni 0.1.0
+ * (version 1: the datum on disk, and the text and binary forms) are still read and merged:
+ * they are upgraded on read into version 2 with those kinds "seen, time unknown" (see timed).
  */
 #include "postgres.h"
 
@@ -290,7 +295,8 @@ events_is_bot_click(PG_FUNCTION_ARGS)
 
 /* ---------- omni.message_state ---------- */
 
-#define MESSAGE_STATE_VERSION 1
+#define MESSAGE_STATE_VERSION	2
+#define MESSAGE_STATE_VERSION_1 1	/* omni 0.1.0: no times but the first delivery's */
 
 /* bits of MessageState.events: event types that only need "did it happen" */
 #define SEEN_SEND			0x0001
@@ -301,6 +307,32 @@ events_is_bot_click(PG_FUNCTION_ARGS)
 #define SEEN_UNSUBSCRIBE	0x0020
 #define SEEN_COMPLAINT		0x0040
 #define SEEN_ALL			0x007F
+
+/*
+ * The kinds whose first time the state keeps besides delivery (which has its own field), in
+ * the order of their first_*_at columns in omni.message_outcome.
+ */
+typedef enum TimedKind
+{
+	TIMED_SEND,
+	TIMED_BOUNCE,
+	TIMED_CONVERSION,
+	TIMED_REPLY,
+	TIMED_UNSUBSCRIBE,
+	TIMED_COMPLAINT,
+	N_TIMED
+} TimedKind;
+
+static const uint16 timed_bit[N_TIMED] = {
+	SEEN_SEND, SEEN_BOUNCE, SEEN_CONVERSION, SEEN_REPLY, SEEN_UNSUBSCRIBE, SEEN_COMPLAINT
+};
+
+static const char *const timed_kind_name[N_TIMED] = {
+	"send", "bounce", "conversion", "reply", "unsubscribe", "complaint"
+};
+
+/* the SEEN_* bits that a timed bit may stand for */
+#define SEEN_TIMED_KINDS	(SEEN_ALL & ~SEEN_DELIVER)
 
 /* kinds of kept entries */
 #define ENTRY_OPEN			1	/* an open not machine by agent or flag, not yet settled */
@@ -315,15 +347,21 @@ typedef struct MessageEntry
 } MessageEntry;
 
 /*
- * The state in memory and on disk.  Invariants (checked by the decoder, kept by every
- * function that builds a state):
+ * The state in memory and on disk (format version 2).  Invariants (checked by the decoder,
+ * kept by every function that builds a state):
  *   - settled_opens counts opens that are human whatever else arrives: not machine by agent
  *     or flag, and at least the human delay after first_delivered_at (so SEEN_DELIVER is set);
  *     first_settled_open_at is the earliest of them (0 when there are none);
  *   - ENTRY_OPEN entries are the other non-machine opens: no delivery seen yet, or sooner
  *     than the human delay after first_delivered_at.  A delivery that arrives later can only
  *     move first_delivered_at earlier, so a settled open never becomes machine again;
- *   - opens counts every open event, machine ones included: opens >= settled + kept opens.
+ *   - opens counts every open event, machine ones included: opens >= settled + kept opens;
+ *   - timed is a subset of events' SEEN_TIMED_KINDS bits: the kinds whose first time is
+ *     known, in first_at[kind] (0 for every other kind).  A kind is seen but untimed only
+ *     when some part merged into the state came from a version-1 state, which knew that the
+ *     event happened but not when.  Merging keeps it untimed: the unknown time may be earlier
+ *     than any known one, so no first time is better than a wrong one.  Merging two timed
+ *     parts keeps the earlier time.  Delivery is always timed (version 1 kept its time).
  * capacity slots follow the header (VARSIZE covers them all); the ones past n_entries are
  * zero.  Inside an aggregate, entries are appended in place while there is room.  Growing
  * builds a larger copy in the per-call memory context and returns it: for a by-reference
@@ -339,10 +377,14 @@ typedef struct MessageState
 	uint16		events;			/* SEEN_* bits */
 	int32		n_entries;
 	int32		capacity;
+	uint16		timed;			/* SEEN_* bits of the kinds whose first_at is known */
+	uint16		reserved2;		/* zero */
+	int32		reserved3;		/* zero */
 	TimestampTz first_delivered_at; /* when SEEN_DELIVER, else 0 */
 	int64		opens;
 	int64		settled_opens;
 	TimestampTz first_settled_open_at;
+	TimestampTz first_at[N_TIMED];	/* by TimedKind: when its timed bit is set, else 0 */
 	MessageEntry entries[FLEXIBLE_ARRAY_MEMBER];
 } MessageState;
 
@@ -352,9 +394,45 @@ typedef struct MessageState
 #define MESSAGE_STATE_SIZE(capacity) \
 	(MESSAGE_STATE_HEADER + (Size) (capacity) * sizeof(MessageEntry))
 
-/* binary form: version, events, four int64s, entry count, then (int64 at, byte kind) each */
-#define MESSAGE_WIRE_HEADER (1 + 2 + 4 * 8 + 4)
-#define MESSAGE_WIRE_ENTRY	(8 + 1)
+/*
+ * The state omni 0.1.0 kept in memory and on disk (format version 1), frozen: datums stored
+ * by 0.1.0 are read through it and upgraded (upgrade_state).  version, n_entries and capacity
+ * sit where version 2 has them, so one look at the version tells the layouts apart.
+ */
+typedef struct MessageStateV1
+{
+	int32		vl_len_;
+	uint8		version;		/* MESSAGE_STATE_VERSION_1 */
+	uint8		reserved;
+	uint16		events;
+	int32		n_entries;
+	int32		capacity;
+	TimestampTz first_delivered_at;
+	int64		opens;
+	int64		settled_opens;
+	TimestampTz first_settled_open_at;
+	MessageEntry entries[FLEXIBLE_ARRAY_MEMBER];
+} MessageStateV1;
+
+#define MESSAGE_STATE_V1_HEADER offsetof(MessageStateV1, entries)
+#define MESSAGE_STATE_V1_SIZE(capacity) \
+	(MESSAGE_STATE_V1_HEADER + (Size) (capacity) * sizeof(MessageEntry))
+
+StaticAssertDecl(MESSAGE_STATE_V1_HEADER == 48, "the 0.1.0 datum layout is frozen");
+StaticAssertDecl(sizeof(MessageEntry) == 16, "entries are 16 bytes in both versions");
+StaticAssertDecl(offsetof(MessageState, version) == offsetof(MessageStateV1, version) &&
+				 offsetof(MessageState, n_entries) == offsetof(MessageStateV1, n_entries) &&
+				 offsetof(MessageState, capacity) == offsetof(MessageStateV1, capacity),
+				 "both versions keep version, n_entries and capacity in the same place");
+
+/*
+ * binary form, version 2: version, events, timed, four int64s, the first time of each timed
+ * kind (int64, in TimedKind order), entry count, then (int64 at, byte kind) each.  Version 1
+ * (0.1.0, read only) has neither timed nor the times.
+ */
+#define MESSAGE_WIRE_HEADER		(1 + 2 + 2 + 4 * 8 + 4)
+#define MESSAGE_WIRE_HEADER_V1	(1 + 2 + 4 * 8 + 4)
+#define MESSAGE_WIRE_ENTRY		(8 + 1)
 
 static inline bool
 delivered(const MessageState *state)
@@ -411,22 +489,119 @@ reserve_entries(MessageState *state, int32 more)
 	return copy_state(state, (int32) Min(capacity, (int64) PG_INT32_MAX));
 }
 
-/* Cheap header checks for a state handed to any function (corruption, not forgery). */
+static void
+report_corrupt_state(const MessageState *state)
+{
+	if (VARSIZE(state) < offsetof(MessageState, capacity) + sizeof(int32))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupt omni.message_state (%u bytes)", (unsigned int) VARSIZE(state)),
+				 errhint("Recompute the state from its events with omni.message_state_agg().")));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("corrupt omni.message_state (version %d, %d of %d entries, %u bytes)",
+					state->version, state->n_entries, state->capacity,
+					(unsigned int) VARSIZE(state)),
+			 errhint("Recompute the state from its events with omni.message_state_agg().")));
+}
+
+/*
+ * A datum stored by omni 0.1.0 as a version-2 state, in the current memory context: the same
+ * events, opens and entries, and every kind but delivery seen without a time (timed = 0).
+ * Spare entry slots are dropped.
+ */
+static MessageState *
+upgrade_state(const MessageStateV1 *old)
+{
+	MessageState *state;
+
+	if (VARSIZE(old) < MESSAGE_STATE_V1_HEADER ||
+		old->n_entries < 0 || old->capacity < old->n_entries ||
+		old->capacity > MESSAGE_STATE_MAX_ENTRIES ||
+		VARSIZE(old) != MESSAGE_STATE_V1_SIZE(old->capacity) ||
+		(old->events & ~SEEN_ALL) != 0)
+		report_corrupt_state((const MessageState *) old);
+	state = new_state(old->n_entries);
+	state->events = old->events;
+	state->first_delivered_at = old->first_delivered_at;
+	state->opens = old->opens;
+	state->settled_opens = old->settled_opens;
+	state->first_settled_open_at = old->first_settled_open_at;
+	memcpy(state->entries, old->entries, old->n_entries * sizeof(MessageEntry));
+	state->n_entries = old->n_entries;
+	return state;
+}
+
+/*
+ * The state handed to any function as argument argno, with cheap header checks (corruption,
+ * not forgery).  A version-1 datum (stored by omni 0.1.0) comes back upgraded, as a new
+ * version-2 state in the current memory context; callers never modify a state they did not
+ * build, so either kind of result is safe to read.
+ */
 static MessageState *
 state_arg(FunctionCallInfo fcinfo, int argno)
 {
 	MessageState *state = (MessageState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 
+	if (VARSIZE(state) < offsetof(MessageState, capacity) + sizeof(int32))
+		report_corrupt_state(state);
+	if (state->version == MESSAGE_STATE_VERSION_1)
+		return upgrade_state((const MessageStateV1 *) state);
 	if (state->version != MESSAGE_STATE_VERSION ||
+		VARSIZE(state) < MESSAGE_STATE_HEADER ||
 		state->n_entries < 0 || state->capacity < state->n_entries ||
 		state->capacity > MESSAGE_STATE_MAX_ENTRIES ||
-		VARSIZE(state) != MESSAGE_STATE_SIZE(state->capacity))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("corrupt omni.message_state (version %d, %d of %d entries, %u bytes)",
-						state->version, state->n_entries, state->capacity,
-						(unsigned int) VARSIZE(state))));
+		VARSIZE(state) != MESSAGE_STATE_SIZE(state->capacity) ||
+		(state->timed & ~(state->events & SEEN_TIMED_KINDS)) != 0)
+		report_corrupt_state(state);
 	return state;
+}
+
+/* An event of a timed kind at this time: seen, and the earlier first time if it is known. */
+static inline void
+note_event(MessageState *state, TimedKind kind, TimestampTz at)
+{
+	uint16		bit = timed_bit[kind];
+
+	if ((state->events & bit) == 0)
+	{
+		state->events |= bit;
+		state->timed |= bit;
+		state->first_at[kind] = at;
+	}
+	else if ((state->timed & bit) != 0 && at < state->first_at[kind])
+		state->first_at[kind] = at;
+}
+
+/*
+ * Merge other's timed kinds into state: seen if seen in either; the earlier first time when
+ * both parts that saw a kind know its time; no time (untimed) when either does not.
+ */
+static void
+merge_timed_kinds(MessageState *state, const MessageState *other)
+{
+	int			kind;
+
+	for (kind = 0; kind < N_TIMED; kind++)
+	{
+		uint16		bit = timed_bit[kind];
+
+		if ((other->events & bit) == 0)
+			continue;
+		if ((state->events & bit) == 0)
+		{
+			state->events |= bit;
+			state->timed |= other->timed & bit;
+			state->first_at[kind] = other->first_at[kind];	/* 0 when untimed */
+		}
+		else if ((other->timed & bit) == 0)
+		{
+			state->timed &= ~bit;
+			state->first_at[kind] = 0;
+		}
+		else if ((state->timed & bit) != 0 && other->first_at[kind] < state->first_at[kind])
+			state->first_at[kind] = other->first_at[kind];
+	}
 }
 
 static inline bool
@@ -518,10 +693,14 @@ encode_state(const MessageState *state)
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, MESSAGE_STATE_VERSION);
 	pq_sendint16(&buf, state->events);
+	pq_sendint16(&buf, state->timed);
 	pq_sendint64(&buf, state->first_delivered_at);
 	pq_sendint64(&buf, state->opens);
 	pq_sendint64(&buf, state->settled_opens);
 	pq_sendint64(&buf, state->first_settled_open_at);
+	for (i = 0; i < N_TIMED; i++)
+		if ((state->timed & timed_bit[i]) != 0)
+			pq_sendint64(&buf, state->first_at[i]);
 	pq_sendint32(&buf, state->n_entries);
 	for (i = 0; i < state->n_entries; i++)
 	{
@@ -559,6 +738,9 @@ decode_state(StringInfo buf, int errcode_value)
 	MessageState *state;
 	int			version;
 	uint16		events;
+	uint16		timed = 0;
+	int			header;
+	TimestampTz first_at[N_TIMED] = {0};
 	TimestampTz first_delivered_at;
 	int64		opens;
 	int64		settled_opens;
@@ -570,24 +752,46 @@ decode_state(StringInfo buf, int errcode_value)
 	if (buf->len - buf->cursor < 1)
 		report_bad_state(errcode_value, "empty value");
 	version = pq_getmsgbyte(buf);
-	if (version != MESSAGE_STATE_VERSION)
+	if (version != MESSAGE_STATE_VERSION && version != MESSAGE_STATE_VERSION_1)
 		ereport(ERROR,
 				(errcode(errcode_value),
 				 errmsg("unsupported omni.message_state format version %d", version),
-				 errhint("This omni reads version %d; upgrade omni on the receiving side.",
-						 MESSAGE_STATE_VERSION)));
-	if (buf->len - buf->cursor < MESSAGE_WIRE_HEADER - 1)
+				 errhint("This omni reads versions %d and %d; upgrade omni on the receiving side.",
+						 MESSAGE_STATE_VERSION_1, MESSAGE_STATE_VERSION)));
+	header = version == MESSAGE_STATE_VERSION_1 ? MESSAGE_WIRE_HEADER_V1 : MESSAGE_WIRE_HEADER;
+	if (buf->len - buf->cursor < header - 1)
 		report_bad_state(errcode_value, psprintf("a %d-byte value is shorter than the %d-byte header",
-												 buf->len, MESSAGE_WIRE_HEADER));
+												 buf->len, header));
 	events = (uint16) pq_getmsgint(buf, 2);
+	if (version != MESSAGE_STATE_VERSION_1)
+		timed = (uint16) pq_getmsgint(buf, 2);
 	first_delivered_at = pq_getmsgint64(buf);
 	opens = pq_getmsgint64(buf);
 	settled_opens = pq_getmsgint64(buf);
 	first_settled_open_at = pq_getmsgint64(buf);
-	n_entries = (int32) pq_getmsgint(buf, 4);
 
 	if ((events & ~SEEN_ALL) != 0)
 		report_bad_state(errcode_value, psprintf("unknown event bits 0x%04x", events));
+	if ((timed & ~(events & SEEN_TIMED_KINDS)) != 0)
+		report_bad_state(errcode_value,
+						 psprintf("time bits 0x%04x are not all among the event bits 0x%04x",
+								  timed, events));
+	/* a version-1 value has no times: its kinds stay seen without one (timed = 0) */
+	for (i = 0; i < N_TIMED; i++)
+	{
+		if ((timed & timed_bit[i]) == 0)
+			continue;
+		header += 8;
+		if (buf->len - buf->cursor < 8 + 4)
+			report_bad_state(errcode_value,
+							 psprintf("a %d-byte value is shorter than its %d-byte header",
+									  buf->len, header));
+		first_at[i] = pq_getmsgint64(buf);
+		if (!valid_timestamp(first_at[i]))
+			report_bad_state(errcode_value, psprintf("bad first %s time", timed_kind_name[i]));
+	}
+	n_entries = (int32) pq_getmsgint(buf, 4);
+
 	if (n_entries < 0 || n_entries > MESSAGE_STATE_MAX_ENTRIES ||
 		(int64) (buf->len - buf->cursor) != (int64) n_entries * MESSAGE_WIRE_ENTRY)
 		report_bad_state(errcode_value,
@@ -606,6 +810,8 @@ decode_state(StringInfo buf, int errcode_value)
 
 	state = new_state(n_entries);
 	state->events = events;
+	state->timed = timed;
+	memcpy(state->first_at, first_at, sizeof(first_at));
 	state->first_delivered_at = first_delivered_at;
 	state->opens = opens;
 	state->settled_opens = settled_opens;
@@ -752,13 +958,13 @@ message_state_trans(PG_FUNCTION_ARGS)
 	switch (type)
 	{
 		case EVENT_SEND:
-			state->events |= SEEN_SEND;
+			note_event(state, TIMED_SEND, at);
 			break;
 		case EVENT_DELIVER:
 			note_delivery(state, at);
 			break;
 		case EVENT_BOUNCE:
-			state->events |= SEEN_BOUNCE;
+			note_event(state, TIMED_BOUNCE, at);
 			break;
 		case EVENT_OPEN:
 			if (pg_add_s64_overflow(state->opens, 1, &state->opens))
@@ -787,16 +993,16 @@ message_state_trans(PG_FUNCTION_ARGS)
 			state->n_entries++;
 			break;
 		case EVENT_CONVERSION:
-			state->events |= SEEN_CONVERSION;
+			note_event(state, TIMED_CONVERSION, at);
 			break;
 		case EVENT_REPLY:
-			state->events |= SEEN_REPLY;
+			note_event(state, TIMED_REPLY, at);
 			break;
 		case EVENT_UNSUBSCRIBE:
-			state->events |= SEEN_UNSUBSCRIBE;
+			note_event(state, TIMED_UNSUBSCRIBE, at);
 			break;
 		case EVENT_COMPLAINT:
-			state->events |= SEEN_COMPLAINT;
+			note_event(state, TIMED_COMPLAINT, at);
 			break;
 	}
 	PG_RETURN_POINTER(state);
@@ -833,7 +1039,7 @@ message_state_combine(PG_FUNCTION_ARGS)
 	else
 		state = reserve_entries(state, other->n_entries);
 
-	state->events |= other->events & ~SEEN_DELIVER;
+	merge_timed_kinds(state, other);
 	if (pg_add_s64_overflow(state->opens, other->opens, &state->opens))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -871,7 +1077,18 @@ message_state_final(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(result);
 }
 
-#define OUTCOME_COLUMNS 19
+/*
+ * omni.message_outcome's columns: 0.1.0's 19, then first_sent_at ... first_complained_at
+ * (0.2.0), appended so that the old columns keep their positions.  The 0.1.0 layout is still
+ * filled (its first columns) for a database that runs this library before its
+ * ALTER EXTENSION omni UPDATE.
+ */
+#define OUTCOME_COLUMNS		25
+#define OUTCOME_COLUMNS_V1	19
+#define OUTCOME_FIRST_TIMED 19	/* 0-based column of first_sent_at, then TimedKind order */
+
+StaticAssertDecl(OUTCOME_FIRST_TIMED + N_TIMED == OUTCOME_COLUMNS,
+				 "one first_*_at column per timed kind, at the end");
 
 static TupleDesc
 outcome_tupdesc(FunctionCallInfo fcinfo)
@@ -885,7 +1102,7 @@ outcome_tupdesc(FunctionCallInfo fcinfo)
 
 		if (get_call_result_type(fcinfo, NULL, &result) != TYPEFUNC_COMPOSITE)
 			elog(ERROR, "omni.message_outcome must return a composite type");
-		if (result->natts != OUTCOME_COLUMNS)
+		if (result->natts != OUTCOME_COLUMNS && result->natts != OUTCOME_COLUMNS_V1)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("omni.message_outcome has %d columns, expected %d",
@@ -982,6 +1199,11 @@ message_outcome_final(PG_FUNCTION_ARGS)
 	values[16] = Int64GetDatum(human_opens);	/* human_opens */
 	values[17] = Int64GetDatum(clicks); /* clicks */
 	values[18] = Int64GetDatum(human_clicks);	/* human_clicks */
+	for (i = 0; i < N_TIMED; i++)	/* first_sent_at ... first_complained_at */
+	{
+		values[OUTCOME_FIRST_TIMED + i] = TimestampTzGetDatum(state->first_at[i]);
+		nulls[OUTCOME_FIRST_TIMED + i] = (state->timed & timed_bit[i]) == 0;
+	}
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

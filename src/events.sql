@@ -23,7 +23,8 @@ COMMENT ON FUNCTION @extschema@.is_bot_click(text, timestamptz, timestamptz, tim
     'true for a click by a link scanner or script: known agent, sooner than min_human_delay after delivery, or within burst_window of previous_click_at; NULL when clicked_at is NULL';
 
 -- omni.message_state: the partial state of message_outcome.  Text form: \x and the binary
--- form in hex.
+-- form in hex.  Format version 2 since 0.2.0; version-1 states (0.1.0) are read and merged.
+-- SSPACE: a state is 104 bytes plus 16 per kept click or unsettled open; 136 allows two.
 CREATE TYPE @extschema@.message_state;
 
 CREATE FUNCTION @extschema@.message_state_in(cstring) RETURNS @extschema@.message_state
@@ -66,10 +67,19 @@ CREATE TYPE @extschema@.message_outcome AS (
     opens bigint,
     human_opens bigint,
     clicks bigint,
-    human_clicks bigint
+    human_clicks bigint,
+    -- 0.2.0: the first time of each other event kind, appended so the columns above keep
+    -- their positions; NULL when the event did not happen, or when its time is unknown
+    -- (a state stored by omni 0.1.0, which kept no such times)
+    first_sent_at timestamptz,
+    first_bounced_at timestamptz,
+    first_converted_at timestamptz,
+    first_replied_at timestamptz,
+    first_unsubscribed_at timestamptz,
+    first_complained_at timestamptz
 );
 COMMENT ON TYPE @extschema@.message_outcome IS
-    'one message''s outcome: which events happened, whether a person (not a proxy or scanner) opened or clicked, first times and counts';
+    'one message''s outcome: which events happened, whether a person (not a proxy or scanner) opened or clicked, the first time of each kind of event, counts';
 
 -- Support functions.  Not strict: they skip rows with a NULL event_type or occurred_at
 -- themselves, and start from a NULL state (no rows yet).
@@ -95,7 +105,7 @@ CREATE AGGREGATE @extschema@.message_outcome(event_type text, occurred_at timest
     STYPE = @extschema@.message_state,
     FINALFUNC = @extschema@.message_outcome_final,
     COMBINEFUNC = @extschema@.message_state_combine,
-    SSPACE = 80,
+    SSPACE = 136,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.message_outcome(text, timestamptz, text) IS
@@ -107,7 +117,7 @@ CREATE AGGREGATE @extschema@.message_outcome(event_type text, occurred_at timest
     STYPE = @extschema@.message_state,
     FINALFUNC = @extschema@.message_outcome_final,
     COMBINEFUNC = @extschema@.message_state_combine,
-    SSPACE = 80,
+    SSPACE = 136,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.message_outcome(text, timestamptz, text, boolean) IS
@@ -118,7 +128,7 @@ CREATE AGGREGATE @extschema@.message_state_agg(event_type text, occurred_at time
     STYPE = @extschema@.message_state,
     FINALFUNC = @extschema@.message_state_final,
     COMBINEFUNC = @extschema@.message_state_combine,
-    SSPACE = 80,
+    SSPACE = 136,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.message_state_agg(text, timestamptz, text) IS
@@ -130,7 +140,7 @@ CREATE AGGREGATE @extschema@.message_state_agg(event_type text, occurred_at time
     STYPE = @extschema@.message_state,
     FINALFUNC = @extschema@.message_state_final,
     COMBINEFUNC = @extschema@.message_state_combine,
-    SSPACE = 80,
+    SSPACE = 136,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.message_state_agg(text, timestamptz, text, boolean) IS
@@ -141,7 +151,7 @@ CREATE AGGREGATE @extschema@.rollup(@extschema@.message_state) (
     STYPE = @extschema@.message_state,
     FINALFUNC = @extschema@.message_state_final,
     COMBINEFUNC = @extschema@.message_state_combine,
-    SSPACE = 80,
+    SSPACE = 136,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.message_state) IS

@@ -8,7 +8,7 @@
 -- log is generated with a fixed seed, so every run sees the same rows.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(85);
+SELECT plan(100);
 
 -- ---------------------------------------------------------------------------------------
 -- Declarations (what Citus and postgres_fdw rely on)
@@ -184,6 +184,10 @@ WITH m AS (
     SELECT message_id, (ARRAY['conversion', 'reply', 'unsubscribe', 'complaint'])[1 + (random() * 3.99)::int],
            sent_at + interval '1 day', NULL, NULL
     FROM m WHERE random() < 0.05
+    UNION ALL   -- kinds repeated over several days: each one's first time is the earliest
+    SELECT message_id, (ARRAY['send', 'bounce', 'conversion', 'reply', 'unsubscribe', 'complaint'])[1 + (random() * 5.99)::int],
+           sent_at + random() * 4 * interval '1 day', NULL, NULL
+    FROM m, generate_series(1, 4) n WHERE random() < 0.15 + (message_id + n) * 0  -- per pair, not per n
     UNION ALL   -- rows the aggregate must skip
     SELECT message_id, NULL, sent_at, NULL, NULL FROM m WHERE random() < 0.02
     UNION ALL
@@ -209,7 +213,13 @@ WITH d AS (
            coalesce(bool_or(event_type = 'conversion') FILTER (WHERE occurred_at IS NOT NULL), false) AS converted,
            coalesce(bool_or(event_type = 'reply') FILTER (WHERE occurred_at IS NOT NULL), false) AS replied,
            coalesce(bool_or(event_type = 'unsubscribe') FILTER (WHERE occurred_at IS NOT NULL), false) AS unsubscribed,
-           coalesce(bool_or(event_type = 'complaint') FILTER (WHERE occurred_at IS NOT NULL), false) AS complained
+           coalesce(bool_or(event_type = 'complaint') FILTER (WHERE occurred_at IS NOT NULL), false) AS complained,
+           min(occurred_at) FILTER (WHERE event_type = 'send') AS first_sent_at,
+           min(occurred_at) FILTER (WHERE event_type = 'bounce') AS first_bounced_at,
+           min(occurred_at) FILTER (WHERE event_type = 'conversion') AS first_converted_at,
+           min(occurred_at) FILTER (WHERE event_type = 'reply') AS first_replied_at,
+           min(occurred_at) FILTER (WHERE event_type = 'unsubscribe') AS first_unsubscribed_at,
+           min(occurred_at) FILTER (WHERE event_type = 'complaint') AS first_complained_at
     FROM omni_events_tap_log GROUP BY message_id
 ), o AS (
     SELECT e.message_id, e.occurred_at,
@@ -232,7 +242,9 @@ SELECT d.message_id, d.sent, d.delivered_at IS NOT NULL AS delivered, d.bounced,
        d.converted, d.replied, d.unsubscribed, d.complained,
        d.delivered_at AS first_delivered_at, os.first_human_open_at, cs.first_human_click_at,
        coalesce(os.opens, 0) AS opens, coalesce(os.human_opens, 0) AS human_opens,
-       coalesce(cs.clicks, 0) AS clicks, coalesce(cs.human_clicks, 0) AS human_clicks
+       coalesce(cs.clicks, 0) AS clicks, coalesce(cs.human_clicks, 0) AS human_clicks,
+       d.first_sent_at, d.first_bounced_at, d.first_converted_at, d.first_replied_at,
+       d.first_unsubscribed_at, d.first_complained_at
 FROM d
 LEFT JOIN (SELECT message_id, count(*) AS opens, count(*) FILTER (WHERE human) AS human_opens,
                   min(occurred_at) FILTER (WHERE human) AS first_human_open_at
@@ -264,6 +276,18 @@ SELECT is((SELECT count(*) FROM serial_outcomes s JOIN ref r USING (message_id)
           0::bigint, 'human clicks equal plain SQL over is_bot_click with lag() and lead()');
 SELECT is((SELECT count(*) FROM ((TABLE serial_outcomes EXCEPT ALL TABLE ref) UNION ALL (TABLE ref EXCEPT ALL TABLE serial_outcomes)) x),
           0::bigint, 'every column of every outcome equals the plain SQL computation');
+SELECT is((SELECT count(*) FROM serial_outcomes s JOIN ref r USING (message_id)
+            WHERE (s.first_sent_at, s.first_bounced_at, s.first_converted_at, s.first_replied_at,
+                   s.first_unsubscribed_at, s.first_complained_at)
+                  IS DISTINCT FROM
+                  (r.first_sent_at, r.first_bounced_at, r.first_converted_at, r.first_replied_at,
+                   r.first_unsubscribed_at, r.first_complained_at)),
+          0::bigint, 'first_sent_at ... first_complained_at are each kind''s earliest event (plain SQL min)');
+SELECT is((SELECT count(*) FROM serial_outcomes
+            WHERE (first_sent_at IS NULL) = sent OR (first_bounced_at IS NULL) = bounced
+               OR (first_converted_at IS NULL) = converted OR (first_replied_at IS NULL) = replied
+               OR (first_unsubscribed_at IS NULL) = unsubscribed OR (first_complained_at IS NULL) = complained),
+          0::bigint, 'from events, a first time is NULL exactly when its kind did not happen');
 
 -- ---------------------------------------------------------------------------------------
 -- Order and plan do not change the answer
@@ -381,6 +405,17 @@ SELECT is((SELECT count(*) FROM (SELECT message_id, omni.rollup(state) AS state 
              JOIN states s USING (message_id)
             WHERE r.state::text <> s.state::text),
           0::bigint, 'daily states roll up to exactly the state of all events (text form compared)');
+SELECT cmp_ok((SELECT count(*) FROM (SELECT message_id, event_type FROM omni_events_tap_log
+                                      WHERE event_type IN ('send', 'bounce', 'conversion', 'reply', 'unsubscribe', 'complaint')
+                                        AND occurred_at IS NOT NULL
+                                      GROUP BY 1, 2
+                                     HAVING count(DISTINCT occurred_at::date) > 1) x),
+              '>', 200::bigint, 'many kinds recur on several days');
+-- latest day first, so the earlier time must replace a later one
+SELECT is((SELECT count(*) FROM (SELECT message_id, (omni.outcome(omni.rollup(state ORDER BY day DESC))).*
+                                   FROM daily_states GROUP BY message_id
+                                 EXCEPT ALL TABLE ref) x),
+          0::bigint, 'rolled up in any order, daily states keep each kind''s earliest time across days');
 SELECT is((SELECT count(*) FROM states WHERE state::text::omni.message_state::text <> state::text),
           0::bigint, 'text round trip is exact for every state');
 SELECT is((SELECT count(*) FROM states
@@ -389,8 +424,8 @@ SELECT is((SELECT count(*) FROM states
 SELECT is((SELECT count(*) FROM states
             WHERE encode(omni.message_state_send(state), 'hex') <> substr(state::text, 3)),
           0::bigint, 'the text form is \x and the binary form in hex');
-SELECT is((SELECT count(*) FROM states WHERE state::text !~ '^\\x01'), 0::bigint,
-          'every state starts with format version 1');
+SELECT is((SELECT count(*) FROM states WHERE state::text !~ '^\\x02'), 0::bigint,
+          'every state starts with format version 2');
 SELECT is((SELECT max(n) FROM (SELECT count(*) AS n FROM omni_events_tap_log
                                  WHERE event_type = 'click' GROUP BY message_id) x),
           (SELECT max((omni.outcome(state)).clicks) FROM states),
@@ -415,76 +450,125 @@ BEGIN
     EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', bytes, pg_temp.copy_file());
     EXECUTE format('COPY forged_binary FROM %L (FORMAT binary)', pg_temp.copy_file());
 END $$;
-SELECT throws_ok($$SELECT pg_temp.recv_bytes('\x02')$$, '22P03',
-                 'unsupported omni.message_state format version 2', 'recv rejects an unknown version');
-SELECT throws_ok($$SELECT pg_temp.recv_bytes('\x0100020002eef24d4fe80000000000000000010000000000000000000000000000000000000002')$$,
+SELECT throws_ok($$SELECT pg_temp.recv_bytes('\x03')$$, '22P03',
+                 'unsupported omni.message_state format version 3', 'recv rejects an unknown version');
+SELECT throws_ok($$SELECT pg_temp.recv_bytes('\x02000200000002eef24d4fe80000000000000000010000000000000000000000000000000000000002')$$,
                  '22P03', 'invalid omni.message_state: 2 entries do not fit the 0 bytes that follow the header',
                  'recv rejects a count of entries that are not there');
-SELECT lives_ok($$SELECT pg_temp.recv_bytes('\x010000000000000000000000000000000000000000000000000000000000000000000000000000')$$,
+SELECT throws_ok($$SELECT pg_temp.recv_bytes('\x0200010001000000000000000000000000000000000000000000000000000000000000000000000000')$$,
+                 '22P03', 'invalid omni.message_state: a 41-byte value is shorter than its 49-byte header',
+                 'recv rejects a timed kind whose time is not there');
+SELECT lives_ok($$SELECT pg_temp.recv_bytes('\x0200000000000000000000000000000000000000000000000000000000000000000000000000000000')$$,
                 'recv accepts the empty state');
 DO $$ BEGIN EXECUTE format('COPY (SELECT) TO PROGRAM %L', 'rm -f ' || pg_temp.copy_file()); END $$;
 
 -- ---------------------------------------------------------------------------------------
--- Forged text: every field is checked.  The valid state below is: delivered 2026-03-01
--- 10:00:00, one open at 10:00:01 (kept: within 2 s of delivery), one click at 10:00:10.
---   01 | 0002 | 0002eef24d4fe800 | opens 1 | settled 0 | first 0 | 2 entries |
+-- Forged text: every field is checked.  The valid state below is: sent 2026-03-01 09:59:58,
+-- delivered 10:00:00, one open at 10:00:01 (kept: within 2 s of delivery), one click at
+-- 10:00:10.  Format version 2:
+--   02 | events 0003 | timed 0001 | delivered 0002eef24d4fe800 | opens 1 | settled 0 |
+--   first settled 0 | first send 0002eef24d316380 | 2 entries |
 --   0002eef24d5f2a40 01 | 0002eef24de87e80 02
+-- (test/events_v1.sql checks the same forgeries in 0.1.0's version-1 form.)
 -- ---------------------------------------------------------------------------------------
 SELECT is(omni.message_state_agg(e, t, NULL)::text,
-          '\x0100020002eef24d4fe800000000000000000100000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e8002',
+          '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002',
           'the valid state that the forgeries below alter')
 FROM (VALUES ('deliver', '2026-03-01 10:00:00+00'::timestamptz), ('open', '2026-03-01 10:00:01+00'),
-             ('click', '2026-03-01 10:00:10+00')) v(e, t);
+             ('click', '2026-03-01 10:00:10+00'), ('send', '2026-03-01 09:59:58+00')) v(e, t);
 SELECT throws_ok($$SELECT 'abc'::omni.message_state$$, '22P02',
                  'invalid input syntax for type omni.message_state: "abc"', 'text without \x is rejected');
-SELECT throws_ok($$SELECT '\x010'::omni.message_state$$, '22P02',
-                 'invalid input syntax for type omni.message_state: "\x010"', 'an odd number of hex digits is rejected');
-SELECT throws_ok($$SELECT '\x01zz'::omni.message_state$$, '22P02',
+SELECT throws_ok($$SELECT '\x020'::omni.message_state$$, '22P02',
+                 'invalid input syntax for type omni.message_state: "\x020"', 'an odd number of hex digits is rejected');
+SELECT throws_ok($$SELECT '\x02zz'::omni.message_state$$, '22P02',
                  'invalid hexadecimal digit "z" in omni.message_state at position 5', 'a bad hex digit is rejected');
 SELECT throws_ok($$SELECT '\x'::omni.message_state$$, '22P02',
                  'invalid omni.message_state: empty value', 'an empty value is rejected');
-SELECT throws_ok($$SELECT '\x02'::omni.message_state$$, '22P02',
-                 'unsupported omni.message_state format version 2', 'an unknown format version is rejected');
+SELECT throws_ok($$SELECT '\x03'::omni.message_state$$, '22P02',
+                 'unsupported omni.message_state format version 3', 'an unknown format version is rejected');
 SELECT throws_ok($$SELECT '\x00'::omni.message_state$$, '22P02',
                  'unsupported omni.message_state format version 0', 'version 0 is rejected');
-SELECT throws_ok($$SELECT '\x01000200'::omni.message_state$$, '22P02',
-                 'invalid omni.message_state: a 4-byte value is shorter than the 39-byte header',
+SELECT throws_ok($$SELECT '\x02000300'::omni.message_state$$, '22P02',
+                 'invalid omni.message_state: a 4-byte value is shorter than the 41-byte header',
                  'a truncated header is rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000100000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e80'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe80000000000000000010000000000000000000000000000000000000000'::omni.message_state$$,
+                 '22P02', 'invalid omni.message_state: a 41-byte value is shorter than its 49-byte header',
+                 'a header without the time of its timed kind is rejected');
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e80'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: 2 entries do not fit the 17 bytes that follow the header',
                  'a truncated entry is rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000100000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e800200'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e800200'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: 2 entries do not fit the 19 bytes that follow the header',
                  'trailing bytes are rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe8000000000000000001000000000000000000000000000000007fffffff0002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d3163807fffffff0002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: 2147483647 entries do not fit the 18 bytes that follow the header',
                  'a huge entry count is rejected before anything is allocated');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000100000000000000000000000000000000ffffffff0002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380ffffffff0002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: -1 entries do not fit the 18 bytes that follow the header',
                  'a negative entry count is rejected');
-SELECT throws_ok($$SELECT '\x0101020002eef24d4fe800000000000000000100000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
-                 '22P02', 'invalid omni.message_state: unknown event bits 0x0102', 'unknown event bits are rejected');
-SELECT throws_ok($$SELECT '\x0100000002eef24d4fe800000000000000000100000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02010300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+                 '22P02', 'invalid omni.message_state: unknown event bits 0x0103', 'unknown event bits are rejected');
+SELECT throws_ok($$SELECT '\x02000300050002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+                 '22P02', 'invalid omni.message_state: time bits 0x0005 are not all among the event bits 0x0003',
+                 'a time for a kind that was not seen is rejected');
+SELECT throws_ok($$SELECT '\x02000300030002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d3163800002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+                 '22P02', 'invalid omni.message_state: time bits 0x0003 are not all among the event bits 0x0003',
+                 'a time bit for delivery (which has its own field) is rejected');
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000007ffffffffffffffe000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+                 '22P02', 'invalid omni.message_state: bad first send time', 'an out-of-range first time is rejected');
+SELECT throws_ok($$SELECT '\x02000100010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: bad delivery time', 'a delivery time without a delivery is rejected');
-SELECT throws_ok($$SELECT '\x0100027ffffffffffffffe000000000000000100000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300017ffffffffffffffe0000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: bad delivery time', 'an out-of-range delivery time is rejected');
 SELECT throws_ok($$SELECT '\x0 12'::omni.message_state$$, '22P02',
                  'invalid hexadecimal digit " " in omni.message_state at position 4', 'a space inside the hex is rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800ffffffffffffffff0000000000000000000000000000000000000000'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe800ffffffffffffffff000000000000000000000000000000000002eef24d31638000000000'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: bad open counts -1 and 0', 'a negative open count is rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000100000000000000010000000000000000000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000100000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: bad first human open', 'a settled open without its time is rejected');
-SELECT throws_ok($$SELECT '\x0100000000000000000000000000000000000100000000000000010002eef24d9c334000000000'::omni.message_state$$,
-                 '22P02', 'invalid omni.message_state: bad first human open', 'a settled open without a delivery is rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000100000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e8009'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8009'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: entry 2 has unknown kind 9', 'an unknown entry kind is rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000100000000000000000000000000000000000000020002eef24d9c3340010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000020002eef24d9c3340010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: entry 1 is an open that should be settled',
                  'a kept open that the delivery already settles is rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000000000000000000000000000000000000000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000000000000000000000000000000000000000002eef24d316380000000020002eef24d5f2a40010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: more kept opens than opens', 'kept opens beyond the open count are rejected');
-SELECT throws_ok($$SELECT '\x0100020002eef24d4fe800000000000000000100000000000000000000000000000000000000027ffffffffffffffe010002eef24de87e8002'::omni.message_state$$,
+SELECT throws_ok($$SELECT '\x02000300010002eef24d4fe8000000000000000001000000000000000000000000000000000002eef24d316380000000027ffffffffffffffe010002eef24de87e8002'::omni.message_state$$,
                  '22P02', 'invalid omni.message_state: entry 1 has a bad time', 'an out-of-range entry time is rejected');
+
+-- forged datums (what a binary-coercible cast or a damaged page hands a function): the
+-- header checks reject them with 'data corrupted', never read past the value
+CREATE SCHEMA omni_tap_raw;
+SET LOCAL client_min_messages = warning;   -- not the notices about the shell type
+CREATE TYPE omni_tap_raw.datum;
+CREATE FUNCTION omni_tap_raw.datum_in(cstring) RETURNS omni_tap_raw.datum AS 'byteain' LANGUAGE internal IMMUTABLE STRICT;
+CREATE FUNCTION omni_tap_raw.datum_out(omni_tap_raw.datum) RETURNS cstring AS 'byteaout' LANGUAGE internal IMMUTABLE STRICT;
+CREATE TYPE omni_tap_raw.datum (INPUT = omni_tap_raw.datum_in, OUTPUT = omni_tap_raw.datum_out,
+                                INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended);
+CREATE CAST (omni_tap_raw.datum AS omni.message_state) WITHOUT FUNCTION;
+RESET client_min_messages;
+-- a raw version-2 datum after its 4-byte length, in the machine's byte order: version,
+-- reserved, events (2), n_entries (4), capacity (4), timed (2), 6 reserved bytes, then ten
+-- int64 fields and the entries; the empty state is 100 bytes of it
+CREATE FUNCTION pg_temp.raw(hex text) RETURNS omni.message_state LANGUAGE sql
+    AS $$ SELECT ('\x' || hex)::omni_tap_raw.datum::omni.message_state $$;
+SELECT is(omni.outcome(pg_temp.raw('020000000000000000000000' || repeat('00', 88))),
+          omni.outcome(omni.message_state_agg(NULL, NULL, NULL)), 'the empty version-2 datum reads');
+SELECT is(pg_temp.raw('020000000000000000000000' || repeat('00', 88))::text,
+          omni.message_state_agg(NULL, NULL, NULL)::text, 'and is the empty state');
+SELECT throws_ok($$SELECT omni.outcome(pg_temp.raw('02'))$$, 'XX001',
+                 'corrupt omni.message_state (5 bytes)', 'a datum too short for any header is corrupt');
+SELECT throws_ok($$SELECT omni.outcome(pg_temp.raw('020000000000000000000000' || repeat('00', 80)))$$, 'XX001',
+                 'corrupt omni.message_state (version 2, 0 of 0 entries, 96 bytes)',
+                 'a version-2 datum shorter than its header is corrupt');
+SELECT throws_ok($$SELECT omni.outcome(pg_temp.raw('020000000000000001000000' || repeat('00', 88)))$$, 'XX001',
+                 'corrupt omni.message_state (version 2, 0 of 1 entries, 104 bytes)',
+                 'a version-2 datum whose size does not match its capacity is corrupt');
+SELECT throws_ok($$SELECT omni.outcome(pg_temp.raw('020000000000000000000000' || '0100' || repeat('00', 86)))$$, 'XX001',
+                 'corrupt omni.message_state (version 2, 0 of 0 entries, 104 bytes)',
+                 'a version-2 datum with a time for a kind it has not seen is corrupt');
+SELECT throws_ok($$SELECT omni.rollup(s) FROM (VALUES (pg_temp.raw('09' || repeat('00', 16)))) v(s)$$, 'XX001',
+                 'corrupt omni.message_state (version 9, 0 of 0 entries, 21 bytes)', 'an unknown datum version is corrupt');
 
 -- random corruption: every mutated state is either rejected cleanly or usable and canonical
 CREATE FUNCTION pg_temp.fuzz(rounds int) RETURNS TABLE (rejected int, accepted int, broken int)
@@ -525,15 +609,15 @@ FROM pg_temp.fuzz(2000);
 -- NULL handling and edge cases of the aggregate
 -- ---------------------------------------------------------------------------------------
 SELECT is((SELECT omni.message_outcome(e, t, ua) FROM (VALUES (NULL::text, now(), NULL::text)) v(e, t, ua)),
-          '(f,f,f,f,f,f,f,f,f,f,f,f,,,,0,0,0,0)'::omni.message_outcome,
+          '(f,f,f,f,f,f,f,f,f,f,f,f,,,,0,0,0,0,,,,,,)'::omni.message_outcome,
           'rows with a NULL event_type are skipped: the outcome of no events, not NULL');
 SELECT is((SELECT omni.message_outcome(e, t, ua) FROM (VALUES ('open', NULL::timestamptz, NULL::text)) v(e, t, ua)),
-          '(f,f,f,f,f,f,f,f,f,f,f,f,,,,0,0,0,0)'::omni.message_outcome,
+          '(f,f,f,f,f,f,f,f,f,f,f,f,,,,0,0,0,0,,,,,,)'::omni.message_outcome,
           'rows with a NULL occurred_at are skipped');
 SELECT is((SELECT omni.message_outcome(e, t, ua) FROM (VALUES ('open', now(), NULL::text)) v(e, t, ua) WHERE false),
-          '(f,f,f,f,f,f,f,f,f,f,f,f,,,,0,0,0,0)'::omni.message_outcome, 'no rows give the outcome of no events');
+          '(f,f,f,f,f,f,f,f,f,f,f,f,,,,0,0,0,0,,,,,,)'::omni.message_outcome, 'no rows give the outcome of no events');
 SELECT is((SELECT omni.message_state_agg(e, t, ua)::text FROM (VALUES ('open', now(), NULL::text)) v(e, t, ua) WHERE false),
-          '\x010000000000000000000000000000000000000000000000000000000000000000000000000000',
+          '\x0200000000000000000000000000000000000000000000000000000000000000000000000000000000',
           'message_state_agg over no rows is the empty state');
 SELECT is(omni.outcome(NULL), NULL, 'outcome(NULL) is NULL');
 SELECT is((SELECT (omni.message_outcome(e, t, ua, f)).human_opened

@@ -42,3 +42,9 @@ FROM (VALUES
     (4, 2, 'complaint', '2026-03-03 09:00:01+00', NULL), (4, 2, 'reply', '2026-03-03 09:30:01+00', NULL)
 ) AS e(message_id, day, event_type, occurred_at, user_agent)
 GROUP BY 1, 2;
+
+-- message outcomes as a table holds them: composite values of 0.1.0's 19-column type.  The
+-- update appends first_sent_at ... first_complained_at (ALTER TYPE ... ADD ATTRIBUTE); these
+-- rows must still read, with NULL in the new columns.
+CREATE TABLE stored_outcomes AS
+SELECT message_id, day, omni.outcome(state) AS o FROM stored_message_states;
