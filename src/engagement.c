@@ -332,8 +332,10 @@ as_of_arg(FunctionCallInfo fcinfo, int argno)
 #define STATE_ALL_FLAGS		0x01
 
 /*
- * The state in memory and on disk.  Fixed size; a varlena with a version byte so later
- * versions can grow it and still read this one.
+ * The state in memory and on disk: a varlena with a version byte so later versions can grow
+ * it and still read this one.  Score states end before the profile counts (96 bytes, so a
+ * million of them in a hash aggregate take 128-byte chunks, not 256); profile states carry
+ * them.  The text and binary forms are one fixed size for both.
  */
 typedef struct EngagementState
 {
@@ -359,17 +361,28 @@ typedef struct EngagementState
 
 #define NO_TIME DT_NOBEGIN		/* last_engaged_at when nothing engaged */
 
+#define SCORE_STATE_SIZE	offsetof(EngagementState, window)
+#define PROFILE_STATE_SIZE	sizeof(EngagementState)
+
+static inline Size
+state_size(uint8 flags)
+{
+	return (flags & STATE_PROFILE) ? PROFILE_STATE_SIZE : SCORE_STATE_SIZE;
+}
+
 /* binary form: version, flags, half_life (month, day, time), as_of, weights_id, 3 limbs,
  * events, last_engaged_at, window (month, day, time), deliveries, opens, clicks */
 #define ENGAGEMENT_WIRE_SIZE (1 + 1 + 16 + 8 + 8 + 24 + 8 + 8 + 16 + 8 + 8 + 8)
 
+/* An empty state in the current memory context. */
 static EngagementState *
-new_engagement_state(void)
+new_engagement_state(uint8 flags)
 {
-	EngagementState *state = palloc0(sizeof(EngagementState));
+	EngagementState *state = palloc0(state_size(flags));
 
-	SET_VARSIZE(state, sizeof(EngagementState));
+	SET_VARSIZE(state, state_size(flags));
 	state->version = ENGAGEMENT_STATE_VERSION;
+	state->flags = flags;
 	state->last_engaged_at = NO_TIME;
 	return state;
 }
@@ -377,9 +390,9 @@ new_engagement_state(void)
 static EngagementState *
 copy_engagement_state(const EngagementState *state)
 {
-	EngagementState *copy = palloc(sizeof(EngagementState));
+	EngagementState *copy = palloc(VARSIZE(state));
 
-	memcpy(copy, state, sizeof(EngagementState));
+	memcpy(copy, state, VARSIZE(state));
 	return copy;
 }
 
@@ -421,6 +434,7 @@ check_state(const EngagementState *state, int errcode_value)
 	if (state->last_engaged_at != NO_TIME &&
 		(!valid_time(state->last_engaged_at) || state->last_engaged_at > state->as_of))
 		report_corrupt(errcode_value, "last_engaged_at is not before as_of");
+	/* the profile counts exist only in profile states */
 	if (state->flags & STATE_PROFILE)
 	{
 		if (state->window_usecs <= 0 ||
@@ -430,10 +444,6 @@ check_state(const EngagementState *state, int errcode_value)
 			state->opens > state->deliveries || state->clicks > state->opens)
 			report_corrupt(errcode_value, "bad window counts");
 	}
-	else if (state->window_usecs != 0 || state->window.month != 0 || state->window.day != 0 ||
-			 state->window.time != 0 || state->deliveries != 0 || state->opens != 0 ||
-			 state->clicks != 0)
-		report_corrupt(errcode_value, "window counts without the profile flag");
 }
 
 static EngagementState *
@@ -441,10 +451,10 @@ engagement_state_arg(FunctionCallInfo fcinfo, int argno)
 {
 	EngagementState *state = (EngagementState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 
-	if (VARSIZE(state) != sizeof(EngagementState))
+	if (VARSIZE(state) < SCORE_STATE_SIZE || VARSIZE(state) != state_size(state->flags))
 		report_corrupt(ERRCODE_DATA_CORRUPTED,
-					   psprintf("%u bytes, not %d", (unsigned int) VARSIZE(state),
-								(int) sizeof(EngagementState)));
+					   psprintf("%u bytes for flags 0x%02x", (unsigned int) VARSIZE(state),
+								state->flags));
 	check_state(state, ERRCODE_DATA_CORRUPTED);
 	return state;
 }
@@ -466,20 +476,33 @@ encode_engagement_state(const EngagementState *state)
 		pq_sendint64(&buf, (int64) state->sum.limb[i]);
 	pq_sendint64(&buf, state->events);
 	pq_sendint64(&buf, state->last_engaged_at);
-	pq_sendint32(&buf, state->window.month);
-	pq_sendint32(&buf, state->window.day);
-	pq_sendint64(&buf, state->window.time);
-	pq_sendint64(&buf, state->deliveries);
-	pq_sendint64(&buf, state->opens);
-	pq_sendint64(&buf, state->clicks);
+	if (state->flags & STATE_PROFILE)
+	{
+		pq_sendint32(&buf, state->window.month);
+		pq_sendint32(&buf, state->window.day);
+		pq_sendint64(&buf, state->window.time);
+		pq_sendint64(&buf, state->deliveries);
+		pq_sendint64(&buf, state->opens);
+		pq_sendint64(&buf, state->clicks);
+	}
+	else
+	{
+		/* score states have no profile: zeros, so both kinds have one wire size */
+		for (int i = 0; i < 6; i++)
+			pq_sendint(&buf, 0, i < 2 ? 4 : 8);
+	}
 	return pq_endtypsend(&buf);
 }
 
 static EngagementState *
 decode_engagement_state(StringInfo buf, int errcode_value)
 {
-	EngagementState *state = new_engagement_state();
+	EngagementState fields;
+	EngagementState *state = &fields;
+	EngagementState *result;
 	int			version;
+
+	memset(&fields, 0, sizeof(fields));
 
 	if (buf->len - buf->cursor < 1)
 		report_corrupt(errcode_value, "empty value");
@@ -517,8 +540,16 @@ decode_engagement_state(StringInfo buf, int errcode_value)
 	state->half_life_usecs = omni_duration_usecs(&state->half_life, "half_life");
 	if (state->flags & STATE_PROFILE)
 		state->window_usecs = omni_duration_usecs(&state->window, "window");
+	else if (state->window.month != 0 || state->window.day != 0 || state->window.time != 0 ||
+			 state->deliveries != 0 || state->opens != 0 || state->clicks != 0)
+		report_corrupt(errcode_value, "window counts without the profile flag");
+	state->version = ENGAGEMENT_STATE_VERSION;
 	check_state(state, errcode_value);
-	return state;
+
+	result = palloc(state_size(state->flags));
+	memcpy(result, state, state_size(state->flags));
+	SET_VARSIZE(result, state_size(state->flags));
+	return result;
 }
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -595,20 +626,20 @@ engagement_state_send(PG_FUNCTION_ARGS)
  * weight map; a row that disagrees is an error rather than a silently mixed score.
  */
 static EngagementState *
-state_for_row(FunctionCallInfo fcinfo, TimestampTz as_of, const Interval *half_life,
+state_for_row(FunctionCallInfo fcinfo, uint8 flags, TimestampTz as_of, const Interval *half_life,
 			  int64 half_life_usecs, uint64 weights_id)
 {
-	MemoryContext aggcontext;
 	EngagementState *state;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "engagement transition function called in non-aggregate context");
 	if (PG_ARGISNULL(0))
 	{
-		state = MemoryContextAllocZero(aggcontext, sizeof(EngagementState));
-		SET_VARSIZE(state, sizeof(EngagementState));
-		state->version = ENGAGEMENT_STATE_VERSION;
-		state->last_engaged_at = NO_TIME;
+		/*
+		 * In the per-row context: the executor copies a new transition value into the
+		 * aggregate's context itself, so allocating it there would leave a dead copy per group.
+		 */
+		state = new_engagement_state(flags);
 		state->half_life = *half_life;
 		state->half_life_usecs = half_life_usecs;
 		state->as_of = as_of;
@@ -668,7 +699,7 @@ engagement_event_trans(PG_FUNCTION_ARGS)
 	at = PG_GETARG_TIMESTAMPTZ(2);
 	omni_check_finite(at, "occurred_at");
 	weight = event_weight(map, PG_GETARG_TEXT_PP(1));
-	state = state_for_row(fcinfo, as_of, &half_life, half_life_usecs, map->id);
+	state = state_for_row(fcinfo, 0, as_of, &half_life, half_life_usecs, map->id);
 	if (at <= as_of)
 		count_event(state, weight, at);
 	PG_RETURN_POINTER(state);
@@ -806,7 +837,7 @@ engagement_outcome_trans(PG_FUNCTION_ARGS)
 	}
 	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
 		after = PG_GETARG_TIMESTAMPTZ(5);
-	state = state_for_row(fcinfo, as_of, &half_life, half_life_usecs, map->id);
+	state = state_for_row(fcinfo, 0, as_of, &half_life, half_life_usecs, map->id);
 	deform_outcome(PG_GETARG_HEAPTUPLEHEADER(1), &outcome);
 	count_outcome(state, map, &outcome, after);
 	PG_RETURN_POINTER(state);
@@ -853,10 +884,10 @@ engagement_profile_trans(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
-	state = state_for_row(fcinfo, as_of, &half_life, half_life_usecs, map.id);
-	if (!(state->flags & STATE_PROFILE))
+	state = state_for_row(fcinfo, STATE_PROFILE, as_of, &half_life, half_life_usecs, map.id);
+	if (state->window_usecs == 0)
 	{
-		state->flags |= STATE_PROFILE;
+		/* the group's first row */
 		state->window = window;
 		state->window_usecs = window_usecs;
 	}
@@ -940,8 +971,8 @@ engagement_state_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge engagement states with different half-lives or weights"),
 				 errhint("Only states computed with the same half_life and weights add up to a score.")));
-	if ((state->flags & STATE_PROFILE) != (other->flags & STATE_PROFILE) ||
-		state->window_usecs != other->window_usecs)
+	if (state->flags != other->flags ||
+		((state->flags & STATE_PROFILE) && state->window_usecs != other->window_usecs))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge an engagement profile state with a state of another window"),
@@ -958,9 +989,10 @@ engagement_state_combine(PG_FUNCTION_ARGS)
 	}
 	omni_decay_add(&state->sum, &other->sum);
 	if (pg_add_s64_overflow(state->events, other->events, &state->events) ||
-		pg_add_s64_overflow(state->deliveries, other->deliveries, &state->deliveries) ||
-		pg_add_s64_overflow(state->opens, other->opens, &state->opens) ||
-		pg_add_s64_overflow(state->clicks, other->clicks, &state->clicks))
+		((state->flags & STATE_PROFILE) &&
+		 (pg_add_s64_overflow(state->deliveries, other->deliveries, &state->deliveries) ||
+		  pg_add_s64_overflow(state->opens, other->opens, &state->opens) ||
+		  pg_add_s64_overflow(state->clicks, other->clicks, &state->clicks))))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("omni.engagement_state count out of range")));
