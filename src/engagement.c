@@ -488,8 +488,10 @@ encode_engagement_state(const EngagementState *state)
 	else
 	{
 		/* score states have no profile: zeros, so both kinds have one wire size */
-		for (int i = 0; i < 6; i++)
-			pq_sendint(&buf, 0, i < 2 ? 4 : 8);
+		pq_sendint32(&buf, 0);
+		pq_sendint32(&buf, 0);
+		for (int i = 0; i < 4; i++)
+			pq_sendint64(&buf, 0);
 	}
 	return pq_endtypsend(&buf);
 }
