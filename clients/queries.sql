@@ -86,6 +86,26 @@ INSERT INTO client_test.email_events VALUES
     (6, 'fay@example.com', 'click',   '2026-03-02 10:05:12+00', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15', NULL),
     (6, 'fay@example.com', 'unsubscribe', '2026-03-02 10:06:00+00', NULL, NULL);
 
+-- the event log of docs/engagement.md (sql/engagement.sql): Ann reads; Apple's proxy "opens" Bob's mail
+CREATE TABLE client_test.events (customer text, message_id int, event_type text, occurred_at timestamptz, user_agent text);
+INSERT INTO client_test.events VALUES
+    ('ann', 1, 'send',    '2026-06-01 09:00:00+00', NULL),
+    ('ann', 1, 'deliver', '2026-06-01 09:00:03+00', NULL),
+    ('ann', 1, 'open',    '2026-06-01 12:30:00+00', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148'),
+    ('ann', 1, 'click',   '2026-06-01 12:30:40+00', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'),
+    ('ann', 2, 'send',    '2026-06-20 09:00:00+00', NULL),
+    ('ann', 2, 'deliver', '2026-06-20 09:00:02+00', NULL),
+    ('ann', 2, 'open',    '2026-06-21 08:10:00+00', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0 Safari/537.36'),
+    ('ann', 2, 'conversion', '2026-06-21 08:25:00+00', NULL),
+    ('bob', 3, 'send',    '2026-06-01 09:00:00+00', NULL),
+    ('bob', 3, 'deliver', '2026-06-01 09:00:04+00', NULL),
+    ('bob', 3, 'open',    '2026-06-01 09:01:10+00', 'Mozilla/5.0'),
+    ('bob', 4, 'send',    '2026-06-20 09:00:00+00', NULL),
+    ('bob', 4, 'deliver', '2026-06-20 09:00:03+00', NULL),
+    ('bob', 4, 'open',    '2026-06-20 09:00:50+00', 'Mozilla/5.0'),
+    ('bob', 4, 'open',    '2026-06-20 15:42:00+00', 'Mozilla/5.0'),
+    ('bob', 4, 'unsubscribe', '2026-06-28 19:00:00+00', NULL);
+
 -- @query readme_rate_agg
 -- @column opens OTHER str
 -- @row 2/3
@@ -326,3 +346,62 @@ SELECT omni.message_outcome(event_type, occurred_at, user_agent) AS outcome,
        omni.message_state_agg(event_type, occurred_at, user_agent) AS state,
        left(omni.message_state_agg(event_type, occurred_at, user_agent)::text, 4) AS state_prefix
 FROM email_events WHERE message_id = 1;
+
+-- @query readme_engagement_human
+-- docs/engagement.md and the README: the human score over message outcomes
+-- @column customer VARCHAR str
+-- @column human_score DOUBLE float
+-- @row ann | 6.824983598518402
+-- @row bob | -9.502564968702726
+SELECT customer, omni.engagement_score(o, '2026-07-01') AS human_score
+FROM (SELECT customer, message_id, omni.message_outcome(event_type, occurred_at, user_agent) AS o
+      FROM events GROUP BY customer, message_id) m
+GROUP BY customer ORDER BY customer;
+
+-- @query engagement_state
+-- a stored score state arrives as text; its accessors as a number, a time, a count
+-- @column state OTHER str
+-- @column score DOUBLE float
+-- @column as_of TIMESTAMP datetime
+-- @column half_life_text VARCHAR str
+-- @column events BIGINT int
+-- @column last_engaged_at TIMESTAMP datetime
+-- @row * | 6.824983598518402 | 2026-07-01T00:00:00+00:00 | 30 days | 8 | 2026-06-21T08:25:00+00:00
+-- @row * | -9.502564968702726 | 2026-07-01T00:00:00+00:00 | 30 days | 5 | NULL
+SELECT s AS state, omni.score(s), omni.as_of(s), omni.half_life(s)::text AS half_life_text,
+       omni.event_count(s) AS events, omni.last_engaged_at(s)
+FROM (SELECT customer, omni.engagement_state_agg(o, '2026-07-01') AS s
+      FROM (SELECT customer, message_id, omni.message_outcome(event_type, occurred_at, user_agent) AS o
+            FROM events GROUP BY customer, message_id) m
+      GROUP BY customer) x
+ORDER BY customer;
+
+-- @query engagement_profile
+-- the profile expanded for a BI tool: counts, rates as doubles and as omni.rate text, times
+-- @column customer VARCHAR str
+-- @column deliveries BIGINT int
+-- @column human_opens BIGINT int
+-- @column human_clicks BIGINT int
+-- @column open_rate DOUBLE float
+-- @column click_rate DOUBLE float
+-- @column click_to_open_rate DOUBLE float
+-- @column open_rate_state OTHER str
+-- @column click_rate_state OTHER str
+-- @column click_to_open_rate_state OTHER str
+-- @column last_engaged_at TIMESTAMP datetime
+-- @column days_since_engaged DOUBLE float
+-- @column score DOUBLE float
+-- @row ann | 2 | 2 | 1 | 1 | 0.5 | 0.5 | 2/2 | 1/2 | 1/2 | 2026-06-21T08:25:00+00:00 | 9.649305555555555 | 6.824983598518402
+-- @row bob | 2 | 0 | 0 | 0 | 0 | NULL | 0/2 | 0/2 | 0/0 | NULL | NULL | -9.502564968702726
+SELECT customer, (p).*
+FROM (SELECT customer, omni.engagement_profile(o, '2026-07-01') AS p
+      FROM (SELECT customer, message_id, omni.message_outcome(event_type, occurred_at, user_agent) AS o
+            FROM events GROUP BY customer, message_id) m
+      GROUP BY customer) x
+ORDER BY customer;
+
+-- @query persona_and_segment
+-- @column persona VARCHAR str
+-- @column segment VARCHAR str
+-- @row window_shopper | Champions
+SELECT omni.engagement_persona(0.55, 0.004, 0.215, 0.012) AS persona, omni.rfm_segment(5, 4, 4) AS segment;
