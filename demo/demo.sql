@@ -326,27 +326,30 @@ FROM scores
 ORDER BY human_score DESC NULLS LAST, customer_id
 LIMIT 8;
 
-\echo '(7b) Where Apple Mail Privacy Protection inflates a raw score most: the proxy "opened" every email, the person almost none'
+\echo '(7b) Where machines inflate a raw score most: Apple''s proxy "opens" every email, security scanners click every link'
 SELECT s.customer_id, round(s.raw_score::numeric, 2) AS raw_score, round(s.human_score::numeric, 2) AS human_score,
        count(*) FILTER (WHERE (o.o).delivered AND o.channel = 'email') AS emails_delivered,
        count(*) FILTER (WHERE (o.o).opened AND o.channel = 'email') AS raw_opens,
-       count(*) FILTER (WHERE (o.o).human_opened AND o.channel = 'email') AS human_opens
+       count(*) FILTER (WHERE (o.o).human_opened AND o.channel = 'email') AS human_opens,
+       sum((o.o).opens - (o.o).human_opens) AS machine_open_events,
+       sum((o.o).clicks - (o.o).human_clicks) AS machine_click_events
 FROM scores s JOIN outcomes o USING (customer_id)
 GROUP BY s.customer_id, s.raw_score, s.human_score
 ORDER BY s.raw_score - s.human_score DESC, s.customer_id
 LIMIT 3;
 
-\echo '(7c) Email personas, thresholds at the population medians of the 90-day human open and click rates'
+\echo '(7c) Email personas: 90-day human open and click rates against the whole list''s (pooled with omni.rollup)'
 WITH profiles AS (
-    SELECT customer_id, (profile).open_rate, (profile).click_rate FROM scores WHERE (profile).deliveries >= 3
+    SELECT customer_id, profile FROM scores WHERE (profile).deliveries >= 3
 ), thresholds AS (
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY open_rate) AS open_threshold,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY click_rate) AS click_threshold
+    SELECT omni.value(omni.rollup((profile).open_rate_state)) AS open_threshold,
+           omni.value(omni.rollup((profile).click_rate_state)) AS click_threshold
     FROM profiles
 )
-SELECT omni.engagement_persona(p.open_rate, p.click_rate, t.open_threshold, t.click_threshold) AS persona,
-       count(*) AS customers, round(avg(p.open_rate)::numeric, 3) AS avg_open_rate,
-       round(avg(p.click_rate)::numeric, 3) AS avg_click_rate,
+SELECT omni.engagement_persona((p.profile).open_rate, (p.profile).click_rate,
+                               t.open_threshold, t.click_threshold) AS persona,
+       count(*) AS customers, round(avg((p.profile).open_rate)::numeric, 3) AS avg_open_rate,
+       round(avg((p.profile).click_rate)::numeric, 3) AS avg_click_rate,
        round(t.open_threshold::numeric, 3) AS open_threshold, round(t.click_threshold::numeric, 3) AS click_threshold
 FROM profiles p CROSS JOIN thresholds t
 GROUP BY 1, t.open_threshold, t.click_threshold
