@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -217,6 +218,7 @@ typedef struct EngagementCache
 {
 	bool		have_weights;
 	bool		weights_null;
+	MemoryContext weights_cxt;	/* the parsed map and its key; reset when weights change */
 	Jsonb	   *weights_key;	/* copy of the jsonb the map was parsed from */
 	WeightMap	map;
 	bool		have_span;
@@ -255,8 +257,14 @@ weights_arg(FunctionCallInfo fcinfo, int argno)
 		default_weight_map(&cache->map);
 	else
 	{
-		parse_weights(jb, &cache->map, fcinfo->flinfo->fn_mcxt);
-		cache->weights_key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE(jb));
+		/* weights that change from row to row reuse one context rather than piling up */
+		if (cache->weights_cxt == NULL)
+			cache->weights_cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "omni weights",
+													   ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(cache->weights_cxt);
+		parse_weights(jb, &cache->map, cache->weights_cxt);
+		cache->weights_key = MemoryContextAlloc(cache->weights_cxt, VARSIZE(jb));
 		memcpy(cache->weights_key, jb, VARSIZE(jb));
 	}
 	cache->weights_null = null;
