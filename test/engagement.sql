@@ -3,7 +3,7 @@
 -- parallel to the bit, states through text and binary, forged states, every bad input, the
 -- score of message outcomes (machine opens excluded), profiles, personas and RFM segments.
 BEGIN;
-SELECT plan(61);
+SELECT plan(62);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL extra_float_digits = 3;
 
@@ -68,6 +68,13 @@ SELECT is(omni.engagement_score(t, at, '2026-01-31', '1 day', '{"page_view": 2, 
           2 * power(2::float8, -2) + 0.5 * power(2::float8, -0.5),
           'a custom map defines its own vocabulary')
 FROM (VALUES ('page_view', timestamptz '2026-01-29'), ('login', '2026-01-30 12:00')) v(t, at);
+SELECT is(array_agg(score ORDER BY g), ARRAY[2, 5, 3]::float8[],
+          'weights may differ between groups (each group parses its own map)')
+FROM (SELECT g, omni.engagement_score(t, at, '2026-01-31', '1 day', w) AS score
+      FROM (VALUES (1, 'open', timestamptz '2026-01-31', '{"open": 2}'::jsonb),
+                   (2, 'open', '2026-01-31', '{"open": 5}'),
+                   (3, 'open', '2026-01-31', '{"open": 3, "click": 1}')) v(g, t, at, w)
+      GROUP BY g) x;
 SELECT is(omni.engagement_score(t, at, '2026-01-31', '2 days'), (1 + 3 * 0.5 - 10 * 0.25)::float8,
           'a 2-day half-life: an event 2 days old weighs half, 4 days a quarter')
 FROM (VALUES ('open', timestamptz '2026-01-31'), ('click', '2026-01-29'), ('unsubscribe', '2026-01-27')) v(t, at);
