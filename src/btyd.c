@@ -67,6 +67,7 @@ PG_FUNCTION_INFO_V1(bgbb_log_likelihood);
 PG_FUNCTION_INFO_V1(gamma_gamma_expected_spend);
 PG_FUNCTION_INFO_V1(gamma_gamma_log_likelihood);
 PG_FUNCTION_INFO_V1(btyd_clv);
+PG_FUNCTION_INFO_V1(btyd_hyp2f1);
 PG_FUNCTION_INFO_V1(btyd_summary_state_in);
 PG_FUNCTION_INFO_V1(btyd_summary_state_out);
 PG_FUNCTION_INFO_V1(btyd_summary_state_recv);
@@ -1535,8 +1536,9 @@ bgnbd_p_alive_value(const double *th, double x, double t_x, double t)
  *   (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+h))^(r+x) 2F1(r+x, b+x; a+b+x-1; h/(alpha+T+h))]
  *   / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x))
  * The power is 1 - z for z = h/(alpha+T+h), so the bracket is 1 - omni_hyp2f1_scaled(.., r+x).
- * At a = 1 the ratio is 0/0 (the bracket vanishes with a - 1); within 5e-6 of 1 the value
- * is interpolated linearly between a = 1 -/+ 1e-5, where cancellation costs about 1e-11.
+ * At a = 1 the ratio is 0/0 (the bracket vanishes with a - 1) and near it the subtraction
+ * cancels; within 1e-3 of 1 the value is interpolated (degree 5) from a - 1 = +/- 1e-3,
+ * 2e-3, 3e-3, where cancellation costs about 1e-13.
  */
 static double
 bgnbd_expectation_at(double r, double alpha, double a, double b, double x, double t_x,
@@ -1557,20 +1559,27 @@ bgnbd_expectation_at(double r, double alpha, double a, double b, double x, doubl
 	return (a + b + x - 1.0) / (a - 1.0) * (1.0 - scaled) / denominator;
 }
 
-#define A_NEAR_ONE 5e-6
-#define A_STEP 1e-5
+#define NEAR_ONE 1e-3
+
+static const double near_one_offsets[] = {-3.0, -2.0, -1.0, 1.0, 2.0, 3.0};
 
 static double
 bgnbd_expectation(const double *th, double x, double t_x, double t, double h)
 {
 	if (h == 0.0)
 		return 0.0;
-	if (fabs(th[2] - 1.0) < A_NEAR_ONE)
+	if (fabs(th[2] - 1.0) < NEAR_ONE)
 	{
-		double		below = bgnbd_expectation_at(th[0], th[1], 1.0 - A_STEP, th[3], x, t_x, t, h);
-		double		above = bgnbd_expectation_at(th[0], th[1], 1.0 + A_STEP, th[3], x, t_x, t, h);
+		double		xs[lengthof(near_one_offsets)];
+		double		ys[lengthof(near_one_offsets)];
+		int			i;
 
-		return below + (above - below) * (th[2] - (1.0 - A_STEP)) / (2.0 * A_STEP);
+		for (i = 0; i < (int) lengthof(near_one_offsets); i++)
+		{
+			xs[i] = near_one_offsets[i] * NEAR_ONE;
+			ys[i] = bgnbd_expectation_at(th[0], th[1], 1.0 + xs[i], th[3], x, t_x, t, h);
+		}
+		return omni_lagrange(xs, ys, lengthof(near_one_offsets), th[2] - 1.0);
 	}
 	return bgnbd_expectation_at(th[0], th[1], th[2], th[3], x, t_x, t, h);
 }
@@ -1658,30 +1667,36 @@ bgbb_p_alive(PG_FUNCTION_ARGS)
 /*
  * (Gamma(1+de+n)/Gamma(ga+de+n) - Gamma(1+de+n+h)/Gamma(ga+de+n+h)) / (ga - 1), the factor
  * of FHS (2010) eq. 13 that is 0/0 at ga = 1, where its limit is
- * psi(1+de+n+h) - psi(1+de+n).  Near 1 the lgamma differences cancel, so within 1e-4 of 1
- * it is interpolated between the limit and the value at 1 +/- 1e-4.
+ * psi(1+de+n+h) - psi(1+de+n).  Near 1 the lgamma differences cancel, so within 1e-3 of 1
+ * it is interpolated (degree 6) from the limit and the values at ga - 1 = +/- 1e-3, 2e-3,
+ * 3e-3.
  */
-#define GAMMA_NEAR_ONE 1e-4
+static double
+bgbb_growth_at(double ga, double de, double n, double h)
+{
+	double		l4 = lgamma(1.0 + de + n) - lgamma(ga + de + n);
+	double		l5 = lgamma(1.0 + de + n + h) - lgamma(ga + de + n + h);
+
+	return -exp(l4) * expm1(l5 - l4) / (ga - 1.0);
+}
 
 static double
 bgbb_growth(double ga, double de, double n, double h)
 {
-	double		l4,
-				l5;
+	double		xs[lengthof(near_one_offsets) + 1];
+	double		ys[lengthof(near_one_offsets) + 1];
+	int			i;
 
-	if (ga == 1.0)
-		return omni_digamma(1.0 + de + n + h) - omni_digamma(1.0 + de + n);
-	if (fabs(ga - 1.0) < GAMMA_NEAR_ONE)
+	if (fabs(ga - 1.0) >= NEAR_ONE)
+		return bgbb_growth_at(ga, de, n, h);
+	for (i = 0; i < (int) lengthof(near_one_offsets); i++)
 	{
-		double		step = copysign(GAMMA_NEAR_ONE, ga - 1.0);
-		double		at_one = bgbb_growth(1.0, de, n, h);
-		double		at_step = bgbb_growth(1.0 + step, de, n, h);
-
-		return at_one + (at_step - at_one) * (ga - 1.0) / step;
+		xs[i] = near_one_offsets[i] * NEAR_ONE;
+		ys[i] = bgbb_growth_at(1.0 + xs[i], de, n, h);
 	}
-	l4 = lgamma(1.0 + de + n) - lgamma(ga + de + n);
-	l5 = lgamma(1.0 + de + n + h) - lgamma(ga + de + n + h);
-	return -exp(l4) * expm1(l5 - l4) / (ga - 1.0);
+	xs[i] = 0.0;
+	ys[i] = omni_digamma(1.0 + de + n + h) - omni_digamma(1.0 + de + n);
+	return omni_lagrange(xs, ys, lengthof(near_one_offsets) + 1, ga - 1.0);
 }
 
 /*
@@ -1837,6 +1852,37 @@ btyd_clv(PG_FUNCTION_ARGS)
 		previous = expected;
 	}
 	PG_RETURN_FLOAT8(spend * total);
+}
+
+/*
+ * hyp2f1(a, b, c, z): the Gauss hypergeometric function behind expected_events, exposed so
+ * it can be checked on its own (z < 1; c not 0, -1, -2, ...).
+ */
+Datum
+btyd_hyp2f1(PG_FUNCTION_ARGS)
+{
+	double		a = PG_GETARG_FLOAT8(0);
+	double		b = PG_GETARG_FLOAT8(1);
+	double		c = PG_GETARG_FLOAT8(2);
+	double		z = PG_GETARG_FLOAT8(3);
+	double		value;
+
+	check_finite(a, "a", ERRCODE_INVALID_PARAMETER_VALUE);
+	check_finite(b, "b", ERRCODE_INVALID_PARAMETER_VALUE);
+	check_finite(c, "c", ERRCODE_INVALID_PARAMETER_VALUE);
+	check_finite(z, "z", ERRCODE_INVALID_PARAMETER_VALUE);
+	if (!(z < 1.0) || (c <= 0.0 && c == floor(c)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hyp2f1 is defined here for z < 1 and c not 0, -1, -2, ...: z = %g, c = %g", z, c),
+				 errhint("The series diverges at z >= 1 and has poles at non-positive integer c.")));
+	value = omni_hyp2f1(a, b, c, z);
+	if (!isfinite(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("hyp2f1(%g, %g; %g; %g) is out of range or did not converge", a, b, c, z),
+				 errhint("Its value overflows a double precision number at these arguments.")));
+	PG_RETURN_FLOAT8(value);
 }
 
 /* ---------- omni.btyd_summary_state: one customer's transactions or sends ---------- */

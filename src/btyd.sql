@@ -293,3 +293,9 @@ CREATE FUNCTION @extschema@.clv(transactions @extschema@.bgnbd_model, spend @ext
     AS 'MODULE_PATHNAME', 'btyd_clv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv(@extschema@.bgnbd_model, @extschema@.gamma_gamma_model, float8, float8, float8, float8, float8, float8, float8) IS
     'expected value of the customer''s transactions over horizon, discounted at discount_rate per discount_period';
+
+CREATE FUNCTION @extschema@.hyp2f1(a float8, b float8, c float8, z float8)
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'btyd_hyp2f1' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.hyp2f1(float8, float8, float8, float8) IS
+    'the Gauss hypergeometric function 2F1(a, b; c; z) for z < 1 (used by expected_events)';

@@ -25,6 +25,13 @@ extern double omni_lgamma_signed(double x, int *sign);
  */
 extern double omni_hyp2f1_scaled(double a, double b, double c, double z, double p);
 
+/*
+ * The polynomial through (xs[i], ys[i]), i < n, evaluated at x (Lagrange form).  Used to
+ * evaluate analytic functions at points where their formula is 0/0: from nearby points
+ * where the formula is accurate.
+ */
+extern double omni_lagrange(const double *xs, const double *ys, int n, double x);
+
 static inline double
 omni_hyp2f1(double a, double b, double c, double z)
 {
