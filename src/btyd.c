@@ -35,6 +35,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/expandeddatum.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -103,13 +104,20 @@ static const char *const fit_model_names[] = {"", "omni.bgnbd_fit", "omni.bgbb_f
 
 /* ---------- input checks ---------- */
 
+/* a float8 as PostgreSQL prints it: shortest exact digits, NaN, Infinity */
+static inline char *
+show(double value)
+{
+	return float8out_internal(value);
+}
+
 static inline void
 check_finite(double value, const char *what, int errcode_value)
 {
 	if (!isfinite(value))
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("%s must be a finite number, not %g", what, value),
+				 errmsg("%s must be a finite number, not %s", what, show(value)),
 				 errhint("NaN and infinity have no meaning here; filter or fix those rows.")));
 }
 
@@ -120,7 +128,7 @@ check_whole(double value, const char *what, int errcode_value)
 	if (value < 0.0 || value != floor(value))
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("%s must be a whole number >= 0, not %g", what, value),
+				 errmsg("%s must be a whole number >= 0, not %s", what, show(value)),
 				 errhint("It counts transactions or opportunities.")));
 }
 
@@ -138,22 +146,22 @@ check_bgnbd_customer(double x, double t_x, double t, int errcode_value)
 	if (t_x < 0.0 || t < 0.0)
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("recency and t cannot be negative: recency %g, t %g", t_x, t),
+				 errmsg("recency and t cannot be negative: recency %s, t %s", show(t_x), show(t)),
 				 errhint("Both are times since the customer's first transaction.")));
 	if (t_x > t)
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("recency %g exceeds t %g", t_x, t),
+				 errmsg("recency %s exceeds t %s", show(t_x), show(t)),
 				 errhint("recency is the time of the last repeat transaction since the first, t the time from the first to the end of observation, so recency <= t.")));
 	if (x > 0.0 && t_x == 0.0)
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("frequency %g with recency 0", x),
+				 errmsg("frequency %s with recency 0", show(x)),
 				 errhint("Repeat transactions happen after the first one, so frequency > 0 needs recency > 0; count transactions in the first period as one (omni.btyd_summary does).")));
 	if (x == 0.0 && t_x != 0.0)
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("frequency 0 with recency %g", t_x),
+				 errmsg("frequency 0 with recency %s", show(t_x)),
 				 errhint("A customer without repeat transactions has recency 0.")));
 }
 
@@ -170,17 +178,17 @@ check_bgbb_customer(double x, double t_x, double n, int errcode_value)
 	if (n > BGBB_MAX_OPPORTUNITIES)
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("n %g exceeds the limit of %g opportunities", n, BGBB_MAX_OPPORTUNITIES),
+				 errmsg("n %s exceeds the limit of %s opportunities", show(n), show(BGBB_MAX_OPPORTUNITIES)),
 				 errhint("The BG/BB likelihood sums one term per opportunity; use coarser opportunities.")));
 	if (!(x <= t_x && t_x <= n))
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("frequency %g, recency %g and n %g are inconsistent", x, t_x, n),
+				 errmsg("frequency %s, recency %s and n %s are inconsistent", show(x), show(t_x), show(n)),
 				 errhint("x transactions at distinct opportunities, the last at opportunity t_x of n: 0 <= x <= t_x <= n.")));
 	if ((x == 0.0) != (t_x == 0.0))
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("frequency %g with recency %g", x, t_x),
+				 errmsg("frequency %s with recency %s", show(x), show(t_x)),
 				 errhint("recency is the opportunity of the last transaction: 0 exactly when frequency is 0.")));
 }
 
@@ -193,7 +201,7 @@ check_spend_customer(double x, double m, int errcode_value)
 	if (m < 0.0 || (x > 0.0 && m == 0.0))
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("monetary_value must be > 0 for a customer with repeat transactions, not %g", m),
+				 errmsg("monetary_value must be > 0 for a customer with repeat transactions, not %s", show(m)),
 				 errhint("Gamma-Gamma models positive spend: the mean value of the repeat transactions.")));
 }
 
@@ -213,8 +221,8 @@ check_fit_row(int kind, const double *key, int errcode_value)
 			if (key[0] == 0.0 || key[2] != 0.0)
 				ereport(ERROR,
 						(errcode(errcode_value),
-						 errmsg("omni.btyd_fit_state: a Gamma-Gamma entry needs frequency > 0 and no third key, not (%g, %g, %g)",
-								key[0], key[1], key[2]),
+						 errmsg("omni.btyd_fit_state: a Gamma-Gamma entry needs frequency > 0 and no third key, not (%s, %s, %s)",
+								show(key[0]), show(key[1]), show(key[2])),
 						 errhint("The state is corrupt; recompute it with omni.gamma_gamma_fit.")));
 			break;
 	}
@@ -226,7 +234,7 @@ check_penalizer(double penalizer, int errcode_value)
 	if (!(penalizer >= 0.0) || !isfinite(penalizer))
 		ereport(ERROR,
 				(errcode(errcode_value),
-				 errmsg("penalizer must be a finite number >= 0, not %g", penalizer),
+				 errmsg("penalizer must be a finite number >= 0, not %s", show(penalizer)),
 				 errhint("It is the precision of a normal prior on each log-parameter; 0 is plain maximum likelihood.")));
 }
 
@@ -467,8 +475,8 @@ decode_fit(const char *data, int len, int errcode_value, FitPatterns *out)
 	int32		n;
 	int32		i;
 
-	if (len < FIT_WIRE_HEADER)
-		report_corrupt_fit(errcode_value, psprintf("%d bytes is shorter than its header", len));
+	if (len < 1)
+		report_corrupt_fit(errcode_value, "empty");
 	buf.data = (char *) data;
 	buf.len = len;
 	buf.maxlen = len;
@@ -480,6 +488,8 @@ decode_fit(const char *data, int len, int errcode_value, FitPatterns *out)
 				 errmsg("unsupported omni.btyd_fit_state format version %d", version),
 				 errhint("This omni reads version %d; upgrade omni on the receiving side.",
 						 FIT_STATE_VERSION)));
+	if (len < FIT_WIRE_HEADER)
+		report_corrupt_fit(errcode_value, psprintf("%d bytes is shorter than its header", len));
 	out->kind = pq_getmsgbyte(&buf);
 	if (out->kind < FIT_BGNBD || out->kind > FIT_GAMMA_GAMMA)
 		report_corrupt_fit(errcode_value, psprintf("unknown model kind %d", out->kind));
@@ -606,8 +616,8 @@ check_same_fit(int kind, bool penalized, double penalizer, const FitState *state
 	if (penalized != state->penalized || penalizer != state->penalizer)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("penalizer differs between rows or states of one fit: %g and %g",
-						penalizer, state->penalizer),
+				 errmsg("penalizer differs between rows or states of one fit: %s and %s",
+						show(penalizer), show(state->penalizer)),
 				 errhint("Pass one constant penalizer for the whole fit.")));
 }
 
@@ -1448,7 +1458,7 @@ check_parameter(double value, const char *type_name, const char *name)
 	if (!(value > 0.0) || !isfinite(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s parameter %s must be a positive finite number, not %g", type_name, name, value),
+				 errmsg("%s parameter %s must be a positive finite number, not %s", type_name, name, show(value)),
 				 errhint("Fit the model with its fit aggregate, or build it from published parameters with %s(...).",
 						 type_name)));
 }
@@ -1515,7 +1525,7 @@ check_horizon(double horizon, bool whole)
 	if (!(horizon >= 0.0) || !isfinite(horizon) || (whole && horizon != floor(horizon)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("horizon must be a finite %s >= 0, not %g", whole ? "whole number" : "number", horizon),
+				 errmsg("horizon must be a finite %s >= 0, not %s", whole ? "whole number" : "number", show(horizon)),
 				 errhint(whole ? "It counts the coming opportunities (sends)." : "It is a length of time in the model's time unit.")));
 }
 
@@ -1551,8 +1561,8 @@ bgnbd_expectation_at(double r, double alpha, double a, double b, double x, doubl
 	if (!isfinite(scaled))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the hypergeometric function 2F1(%g, %g; %g; %g) could not be evaluated",
-						r + x, b + x, a + b + x - 1.0, z),
+				 errmsg("the hypergeometric function 2F1(%s, %s; %s; %s) could not be evaluated",
+						show(r + x), show(b + x), show(a + b + x - 1.0), show(z)),
 				 errhint("The model parameters or the horizon are extreme.")));
 	if (x > 0.0)
 		denominator += exp(log(a) - log(b + x - 1.0) + (r + x) * (log(alpha + t) - log(alpha + t_x)));
@@ -1756,7 +1766,7 @@ expected_spend_value(const double *th, double x, double m)
 	if (!(th[1] > 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("omni.gamma_gamma_model parameter q must exceed 1 for a mean spend, not %g", th[1]),
+				 errmsg("omni.gamma_gamma_model parameter q must exceed 1 for a mean spend, not %s", show(th[1])),
 				 errhint("With q <= 1 the population's mean spend is infinite; refit on cleaner spend data.")));
 	return th[0] * (th[2] + x * (x > 0.0 ? m : 0.0)) / (th[0] * x + th[1] - 1.0);
 }
@@ -1824,12 +1834,12 @@ btyd_clv(PG_FUNCTION_ARGS)
 	if (!(rate >= 0.0) || !isfinite(rate))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("discount_rate must be a finite number >= 0, not %g", rate),
+				 errmsg("discount_rate must be a finite number >= 0, not %s", show(rate)),
 				 errhint("It is the rate per discount_period, e.g. 0.01 for 1%% a month.")));
 	if (!(period > 0.0) || !isfinite(period))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("discount_period must be a finite number > 0, not %g", period),
+				 errmsg("discount_period must be a finite number > 0, not %s", show(period)),
 				 errhint("It is the length of one discounting period in the model's time unit, e.g. 52.0/12 for months when t is in weeks.")));
 	spend = expected_spend_value(gg, x, m);
 	if (rate == 0.0)
@@ -1840,8 +1850,8 @@ btyd_clv(PG_FUNCTION_ARGS)
 	if (fabs(steps - (double) k) > 1e-9 * Max(1.0, steps) || k > CLV_MAX_STEPS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("horizon %g is not a whole number (at most %d) of discount periods of %g", horizon,
-						CLV_MAX_STEPS, period),
+				 errmsg("horizon %s is not a whole number (at most %d) of discount periods of %s", show(horizon),
+						CLV_MAX_STEPS, show(period)),
 				 errhint("Pass a horizon that is a multiple of discount_period, e.g. 52 weeks with discount_period 52.0/12.")));
 	for (i = 1; i <= k; i++)
 	{
@@ -1874,13 +1884,13 @@ btyd_hyp2f1(PG_FUNCTION_ARGS)
 	if (!(z < 1.0) || (c <= 0.0 && c == floor(c)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("hyp2f1 is defined here for z < 1 and c not 0, -1, -2, ...: z = %g, c = %g", z, c),
+				 errmsg("hyp2f1 is defined here for z < 1 and c not 0, -1, -2, ...: z = %s, c = %s", show(z), show(c)),
 				 errhint("The series diverges at z >= 1 and has poles at non-positive integer c.")));
 	value = omni_hyp2f1(a, b, c, z);
 	if (!isfinite(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("hyp2f1(%g, %g; %g; %g) is out of range or did not converge", a, b, c, z),
+				 errmsg("hyp2f1(%s, %s; %s; %s) is out of range or did not converge", show(a), show(b), show(c), show(z)),
 				 errhint("Its value overflows a double precision number at these arguments.")));
 	PG_RETURN_FLOAT8(value);
 }
@@ -2109,8 +2119,8 @@ decode_summary(const char *data, int len, int errcode_value)
 	int64		engaged = 0;
 	TimestampTz last = DT_NOBEGIN;
 
-	if (len < 2)
-		report_corrupt_summary(errcode_value, psprintf("%d bytes is shorter than its header", len));
+	if (len < 1)
+		report_corrupt_summary(errcode_value, "empty");
 	buf.data = (char *) data;
 	buf.len = len;
 	buf.maxlen = len;
@@ -2122,6 +2132,8 @@ decode_summary(const char *data, int len, int errcode_value)
 				 errmsg("unsupported omni.btyd_summary_state format version %d", version),
 				 errhint("This omni reads version %d; upgrade omni on the receiving side.",
 						 SUMMARY_STATE_VERSION)));
+	if (len < 2)
+		report_corrupt_summary(errcode_value, psprintf("%d bytes is shorter than its header", len));
 	kind = pq_getmsgbyte(&buf);
 	if (kind != SUMMARY_PERIODS && kind != SUMMARY_SENDS)
 		report_corrupt_summary(errcode_value, psprintf("unknown kind %d", kind));
