@@ -2336,11 +2336,17 @@ btyd_summary_trans(PG_FUNCTION_ARGS)
 			report_corrupt_summary(ERRCODE_INVALID_PARAMETER_VALUE, "a bgbb_summary state in btyd_summary");
 		if (state->as_of != as_of ||
 			memcmp(&state->period, period, sizeof(Interval)) != 0)
+		{
+			/* timestamptz_to_str returns a static buffer: copy the first before the second */
+			char	   *first = pstrdup(timestamptz_to_str(state->as_of));
+			char	   *second = pstrdup(timestamptz_to_str(as_of));
+
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("as_of and period must be the same for every row of a customer: %s and %s",
-							timestamptz_to_str(state->as_of), timestamptz_to_str(as_of)),
+							first, second),
 					 errhint("Pass constants, e.g. btyd_summary(occurred_at, '1997-09-30', '1 day').")));
+		}
 	}
 	if (occurred_at > as_of)
 		PG_RETURN_POINTER(state);
