@@ -374,3 +374,40 @@ SELECT count(*) AS customers,
 FROM (SELECT customer_id, omni.age_to(omni.rollup(state), '2025-10-20 12:00+00') AS state
       FROM (TABLE stored UNION ALL TABLE today) x GROUP BY 1) i
 JOIN scores s USING (customer_id);
+
+-- ---------------------------------------------------------------------------------------
+-- Who has stopped reading: BG/BB (each email sent is one chance to respond) fitted to every
+-- subscriber's sends and human responses, then P(alive) per subscriber.
+CREATE TEMP TABLE reading AS
+SELECT m.customer_id,
+       omni.bgbb_summary(m.sent_at, coalesce((o.o).human_opened OR (o.o).human_clicked, false)) AS s,
+       max(greatest((o.o).first_human_open_at, (o.o).first_human_click_at)) AS last_read_at
+FROM demo.messages m JOIN outcomes o USING (message_id)
+WHERE m.channel = 'email'
+GROUP BY m.customer_id;
+CREATE TEMP TABLE reading_model AS
+SELECT omni.bgbb_fit((s).frequency, (s).recency, (s).n) AS model FROM reading;
+
+\echo '(7e) Who has stopped reading email: a BG/BB model of sends and human opens or clicks, fitted once in SQL'
+SELECT round((model).alpha::numeric, 3) AS alpha, round((model).beta::numeric, 3) AS beta,
+       round((model).gamma::numeric, 3) AS gamma, round((model).delta::numeric, 3) AS delta,
+       round((model).log_likelihood::numeric, 1) AS log_likelihood, (model).customers, (model).converged
+FROM reading_model;
+
+\echo '(7f) Readers most likely to have lapsed: they used to read (5+ emails read), P(alive) is lowest now'
+SELECT r.customer_id, (r.s).n::int AS emails_sent, (r.s).frequency::int AS emails_read,
+       (r.s).recency::int AS last_read_send, round(extract(epoch FROM timestamptz '2025-10-20 12:00+00' - r.last_read_at)::numeric / 86400, 1) AS days_since_read,
+       round(omni.p_alive(m.model, (r.s).frequency, (r.s).recency, (r.s).n)::numeric, 3) AS p_alive,
+       round(omni.expected_events(m.model, 10, (r.s).frequency, (r.s).recency, (r.s).n)::numeric, 2) AS reads_in_next_10
+FROM reading r CROSS JOIN reading_model m
+WHERE (r.s).frequency >= 5
+ORDER BY omni.p_alive(m.model, (r.s).frequency, (r.s).recency, (r.s).n), r.customer_id
+LIMIT 8;
+
+\echo '(7g) How many subscribers are still reading, by P(alive)'
+SELECT CASE WHEN p < 0.2 THEN '1. lapsed (< 0.2)' WHEN p < 0.5 THEN '2. at risk (0.2-0.5)'
+            WHEN p < 0.8 THEN '3. cooling (0.5-0.8)' ELSE '4. reading (>= 0.8)' END AS status,
+       count(*) AS subscribers, round(avg(p)::numeric, 3) AS avg_p_alive
+FROM (SELECT omni.p_alive(m.model, (r.s).frequency, (r.s).recency, (r.s).n) AS p
+      FROM reading r CROSS JOIN reading_model m) x
+GROUP BY 1 ORDER BY 1;
