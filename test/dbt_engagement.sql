@@ -7,8 +7,11 @@
 \! bash scripts/render-dbt.sh dbt/models/engagement_states.sql full analytics '2026-06-20 00:00:00+00' > test/.rendered/engagement_first.sql
 \! bash scripts/render-dbt.sh dbt/models/engagement_states.sql incremental analytics '2026-07-01 00:00:00+00' > test/.rendered/engagement_incremental.sql
 \! bash scripts/render-dbt.sh dbt/models/engagement_states.sql full analytics_full '2026-07-01 00:00:00+00' > test/.rendered/engagement_full.sql
+\! bash scripts/render-dbt.sh dbt/models/reading_summaries.sql full analytics '2026-07-01 00:00:00+00' > test/.rendered/reading_summaries.sql
+\! bash scripts/render-dbt.sh dbt/models/reading_model.sql full analytics '2026-07-01 00:00:00+00' > test/.rendered/reading_model.sql
+\! bash scripts/render-dbt.sh dbt/models/subscriber_p_alive.sql full analytics '2026-07-01 00:00:00+00' > test/.rendered/subscriber_p_alive.sql
 BEGIN;
-SELECT plan(6);
+SELECT plan(10);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE SCHEMA raw;
@@ -94,6 +97,33 @@ SELECT is((SELECT count(*) FROM analytics_full.engagement_states s
           0::bigint, 'the scores equal the human-only definition in plain SQL (1e-12)');
 SELECT cmp_ok((SELECT count(*) FROM raw.message_events WHERE user_agent = 'Mozilla/5.0'), '>', 1500::bigint,
               'the data hold many privacy-proxy prefetches that the score ignores');
+
+-- the BG/BB model table, fitted once, and the per-subscriber P(alive) view that reads it
+\set model `cat test/.rendered/reading_summaries.sql`
+CREATE TABLE analytics.reading_summaries AS :model;
+\set model `cat test/.rendered/reading_model.sql`
+CREATE TABLE analytics.reading_model AS :model;
+\set model `cat test/.rendered/subscriber_p_alive.sql`
+CREATE VIEW analytics.subscriber_p_alive AS :model;
+
+SELECT is((SELECT count(*) FROM analytics.reading_summaries s
+             JOIN (SELECT m.customer_id, count(*) AS n,
+                          count(*) FILTER (WHERE x.read) AS frequency
+                     FROM raw.messages m
+                     JOIN (SELECT message_id,
+                                  bool_or(event_type IN ('open', 'click') AND coalesce(user_agent, '') <> 'Mozilla/5.0') AS read
+                             FROM raw.message_events GROUP BY 1) x USING (message_id)
+                    GROUP BY 1) ref USING (customer_id)
+            WHERE s.n <> ref.n OR s.frequency <> ref.frequency),
+          0::bigint, 'the summaries count sends and human-read sends as plain SQL does');
+SELECT ok((SELECT (model).converged AND (model).customers = 500 FROM analytics.reading_model),
+          'the model table holds one converged fit over every subscriber');
+SELECT is((SELECT count(*) FROM analytics.subscriber_p_alive v
+             JOIN analytics.reading_summaries s USING (customer_id), analytics.reading_model m
+            WHERE v.p_alive IS DISTINCT FROM omni.p_alive(m.model, s.frequency, s.recency, s.n)
+               OR NOT (v.p_alive BETWEEN 0 AND 1) OR NOT (v.reads_in_next_10 BETWEEN 0 AND 10)),
+          0::bigint, 'the view gives each subscriber P(alive) and expected reads from the stored model');
+SELECT is((SELECT count(*) FROM analytics.subscriber_p_alive), 500::bigint, 'one row per subscriber');
 
 SELECT * FROM finish();
 ROLLBACK;
