@@ -1690,6 +1690,21 @@ bgbb_growth_at(double ga, double de, double n, double h)
 	return -exp(l4) * expm1(l5 - l4) / (ga - 1.0);
 }
 
+/*
+ * The log of bgbb_growth_at, for ga away from 1.  The factor is positive on both sides of 1
+ * (numerator and ga - 1 change sign together); in logs it stays finite where its parts
+ * overflow and underflow, as when a fit drifts to a near-homogeneous dropout (huge gamma and
+ * delta): exp(l4) is then 0 and Gamma(ga+de)/Gamma(1+de) infinite.
+ */
+static double
+bgbb_log_growth_at(double ga, double de, double n, double h)
+{
+	double		l4 = lgamma(1.0 + de + n) - lgamma(ga + de + n);
+	double		l5 = lgamma(1.0 + de + n + h) - lgamma(ga + de + n + h);
+
+	return l4 + log(fabs(expm1(l5 - l4))) - log(fabs(ga - 1.0));
+}
+
 static double
 bgbb_growth(double ga, double de, double n, double h)
 {
@@ -1724,6 +1739,7 @@ bgbb_expected_events(PG_FUNCTION_ARGS)
 				n;
 	BetaParts	parts;
 	double		ll;
+	double		log_front;
 
 	read_model(fcinfo, 0, "omni.bgbb_model", bgbb_names, 4, th);
 	check_horizon(horizon, true);
@@ -1732,9 +1748,11 @@ bgbb_expected_events(PG_FUNCTION_ARGS)
 		PG_RETURN_FLOAT8(0.0);
 	bgbb_parts(th, &parts, false);
 	ll = bgbb_customer_ll(th, &parts, x, t_x, n, NULL);
-	PG_RETURN_FLOAT8(exp(omni_lbeta(th[0] + x + 1.0, th[1] + n - x) - parts.lb_ab - ll +
-						 lgamma(th[2] + th[3]) - lgamma(1.0 + th[3])) *
-					 th[3] * bgbb_growth(th[2], th[3], n, horizon));
+	log_front = omni_lbeta(th[0] + x + 1.0, th[1] + n - x) - parts.lb_ab - ll +
+		lgamma(th[2] + th[3]) - lgamma(1.0 + th[3]) + log(th[3]);
+	if (fabs(th[2] - 1.0) >= NEAR_ONE)
+		PG_RETURN_FLOAT8(exp(log_front + bgbb_log_growth_at(th[2], th[3], n, horizon)));
+	PG_RETURN_FLOAT8(exp(log_front) * bgbb_growth(th[2], th[3], n, horizon));
 }
 
 Datum

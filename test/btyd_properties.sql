@@ -3,7 +3,7 @@
 -- NULL handling, the summaries' definitions and the prior.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(105);
+SELECT plan(107);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -360,6 +360,15 @@ SELECT is((SELECT omni.bgbb_summary_final(s::text::omni.btyd_summary_state)::tex
           'a bgbb_summary state read back from text gives the same summary');
 SELECT throws_ok($$SELECT omni.btyd_summary_final(s) FROM send_states$$, '22023', NULL,
                  'a bgbb_summary state is refused by btyd_summary''s final function');
+
+-- a fit that drifts to a near-homogeneous dropout (huge gamma and delta, as a data set
+-- without dropout heterogeneity gives) must still give finite expectations, converging to
+-- the homogeneous-dropout limit as gamma and delta grow with their ratio fixed
+SELECT ok(e BETWEEN 0 AND 10, 'BG/BB expected_events stays finite for gamma 1.4e6, delta 4.5e7 (was NaN)')
+FROM (SELECT omni.expected_events(omni.bgbb_model(2.176, 2.899, 1421418.42, 44846808.5), 10, 2, 11, 12) AS e) x;
+SELECT ok(abs(a - b) <= 1e-4 * b, 'and equals the value at twice gamma and delta to 1e-4 (the homogeneous limit)')
+FROM (SELECT omni.expected_events(omni.bgbb_model(2.176, 2.899, 1421418.42, 44846808.5), 10, 2, 11, 12) AS a,
+             omni.expected_events(omni.bgbb_model(2.176, 2.899, 2842836.84, 89693617.0), 10, 2, 11, 12) AS b) x;
 
 SELECT * FROM finish();
 ROLLBACK;

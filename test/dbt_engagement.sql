@@ -11,21 +11,32 @@
 \! bash scripts/render-dbt.sh dbt/models/reading_model.sql full analytics '2026-07-01 00:00:00+00' > test/.rendered/reading_model.sql
 \! bash scripts/render-dbt.sh dbt/models/subscriber_p_alive.sql full analytics '2026-07-01 00:00:00+00' > test/.rendered/subscriber_p_alive.sql
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE SCHEMA raw;
 CREATE SCHEMA analytics;
 CREATE SCHEMA analytics_full;
 
--- the source: 500 customers, 6,000 emails over May and June 2026; a person opens some up to
--- three days later and clicks some of those; Apple's proxy prefetches a third within seconds
+-- the source: 500 customers, 6,000 emails over May and June 2026; a person opens some (each
+-- subscriber at a rate of their own, a quarter of them stopping in June) up to three days later and clicks some of those; Apple's proxy prefetches a third within seconds
 SELECT setseed(0.77);
 CREATE TABLE raw.messages AS
 SELECT i AS message_id, 1 + (i * 7919) % 500 AS customer_id,
        timestamptz '2026-05-01 00:00+00' + random() * interval '61 days' AS sent_at,
        random() AS r1, random() AS r2, random() AS r3, random() AS r4
 FROM generate_series(1, 6000) AS i;
+-- as BG/BB has it: each subscriber reads each email with a probability of their own while
+-- alive, and before each email drops out with a probability of their own (0 to 20%)
+ALTER TABLE raw.messages ADD COLUMN read_p float8;
+CREATE TABLE lives AS
+SELECT customer_id,
+       floor(ln(((customer_id * 7919) % 1000 + 0.5) / 1000.0) / ln(1 - (customer_id % 5) * 0.05 + 1e-12)) AS sends_alive
+FROM generate_series(1, 500) AS customer_id;
+UPDATE raw.messages m SET read_p = CASE WHEN x.k <= l.sends_alive THEN (1 + m.customer_id % 9) / 12.0 ELSE 0 END
+FROM (SELECT message_id, row_number() OVER (PARTITION BY customer_id ORDER BY sent_at, message_id) AS k
+        FROM raw.messages) x, lives l
+WHERE x.message_id = m.message_id AND l.customer_id = m.customer_id;
 CREATE TABLE raw.message_events AS
 SELECT row_number() OVER (ORDER BY message_id, occurred_at, event_type) AS event_id, *
 FROM (
@@ -37,11 +48,11 @@ FROM (
     UNION ALL
     SELECT message_id, 'open', sent_at + r2 * interval '3 days' + interval '1 minute',
            'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)'
-    FROM raw.messages WHERE r3 < 0.25
+    FROM raw.messages WHERE r3 < read_p
     UNION ALL
     SELECT message_id, 'click', sent_at + r2 * interval '3 days' + interval '2 minutes',
            'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15'
-    FROM raw.messages WHERE r3 < 0.25 AND r4 < 0.3
+    FROM raw.messages WHERE r3 < read_p AND r4 < 0.3
     UNION ALL
     SELECT message_id, 'unsubscribe', sent_at + interval '1 day', NULL FROM raw.messages WHERE r4 > 0.995
 ) e;
@@ -68,7 +79,7 @@ INSERT INTO analytics.engagement_states SELECT * FROM engagement_states__dbt_tmp
 CREATE TABLE analytics_full.engagement_states AS :model;
 
 SELECT ok((SELECT count(*) FROM later l JOIN raw.messages m USING (message_id)
-            WHERE l.event_type IN ('open', 'click') AND m.sent_at < '2026-06-20') > 50,
+            WHERE l.event_type IN ('open', 'click') AND m.sent_at < '2026-06-20') > 10,
           'the incremental run adds opens and clicks of messages sent before the last run');
 SELECT is((SELECT count(*) FROM analytics.engagement_states), 500::bigint, 'one state per customer');
 SELECT is((SELECT count(*) FROM analytics.engagement_states WHERE omni.as_of(state) <> '2026-07-01'), 0::bigint,
@@ -111,7 +122,8 @@ SELECT is((SELECT count(*) FROM analytics.reading_summaries s
                           count(*) FILTER (WHERE x.read) AS frequency
                      FROM raw.messages m
                      JOIN (SELECT message_id,
-                                  bool_or(event_type IN ('open', 'click') AND coalesce(user_agent, '') <> 'Mozilla/5.0') AS read
+                                  bool_or(event_type IN ('open', 'click') AND coalesce(user_agent, '') <> 'Mozilla/5.0'
+                                          AND occurred_at <= '2026-07-01') AS read
                              FROM raw.message_events GROUP BY 1) x USING (message_id)
                     GROUP BY 1) ref USING (customer_id)
             WHERE s.n <> ref.n OR s.frequency <> ref.frequency),
@@ -124,6 +136,10 @@ SELECT is((SELECT count(*) FROM analytics.subscriber_p_alive v
                OR NOT (v.p_alive BETWEEN 0 AND 1) OR NOT (v.reads_in_next_10 BETWEEN 0 AND 10)),
           0::bigint, 'the view gives each subscriber P(alive) and expected reads from the stored model');
 SELECT is((SELECT count(*) FROM analytics.subscriber_p_alive), 500::bigint, 'one row per subscriber');
+SELECT ok((SELECT avg(v.p_alive) FILTER (WHERE l.sends_alive < v.emails_sent - 3) + 0.2
+                  < avg(v.p_alive) FILTER (WHERE l.sends_alive >= v.emails_sent)
+             FROM analytics.subscriber_p_alive v JOIN lives l USING (customer_id)),
+          'subscribers who dropped out have a clearly lower P(alive) than those still reading');
 
 SELECT * FROM finish();
 ROLLBACK;
