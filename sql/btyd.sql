@@ -1,6 +1,6 @@
 -- Customer-base models: summaries from transaction and send logs, BG/NBD, BG/BB and
 -- Gamma-Gamma fits, per-customer predictions, lifetime value, and what users see on bad
--- input.  The examples of docs/btyd.md, on the CDNOW data (read from ../shared/data/cdnow,
+-- input.  The examples of docs/btyd.md, on the CDNOW data (read from test/data/cdnow,
 -- relative to the repository root where `make installcheck` runs).
 SET extra_float_digits = 0;
 
@@ -22,7 +22,7 @@ FROM orders GROUP BY customer_id ORDER BY customer_id;
 
 -- CDNOW's published summary (weeks, distinct purchase days) from its transaction log
 CREATE TEMP TABLE cdnow_lines (line text);
-\copy cdnow_lines FROM '../shared/data/cdnow/CDNOW_sample.txt'
+\copy cdnow_lines FROM 'test/data/cdnow/CDNOW_sample.txt'
 CREATE TEMP TABLE cdnow_tx AS
 SELECT f[2]::int AS id, to_date(f[3], 'YYYYMMDD')::timestamp AT TIME ZONE 'UTC' AS occurred_at, f[5]::numeric AS dollars
 FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') AS f FROM cdnow_lines) s;
@@ -60,7 +60,7 @@ FROM (SELECT timestamptz '2026-03-01' + d * interval '1 day' AS sent_at, d IN (2
       FROM generate_series(1, 6) d) s;
 -- the donations data of FHS (2010): patterns with counts
 CREATE TEMP TABLE donations (frequency float8, recency float8, n float8, donors bigint);
-\copy donations FROM '../shared/data/cdnow/donations.csv' WITH (FORMAT csv, HEADER true)
+\copy donations FROM 'test/data/cdnow/donations.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE bgbb AS SELECT omni.bgbb_fit(frequency, recency, n, donors) AS model FROM donations;
 SELECT round((model).alpha::numeric, 4) AS alpha, round((model).beta::numeric, 4) AS beta,
        round((model).gamma::numeric, 4) AS gamma, round((model).delta::numeric, 4) AS delta,

@@ -28,13 +28,13 @@ CREATE AGGREGATE pg_temp.sends_state(timestamptz, boolean) (
     SFUNC = omni.bgbb_summary_trans, STYPE = omni.btyd_summary_state, COMBINEFUNC = omni.btyd_summary_combine, PARALLEL = SAFE);
 
 CREATE TEMP TABLE cdnow_csv (id int, frequency float8, recency float8, t float8);
-\copy cdnow_csv FROM '../shared/data/cdnow/cdnow_customers_summary.csv' WITH (FORMAT csv, HEADER true)
+\copy cdnow_csv FROM 'test/data/cdnow/cdnow_customers_summary.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE spend_csv (id int, x float8, t_x float8, t float8, zbar float8);
-\copy spend_csv FROM '../shared/data/cdnow/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER true)
+\copy spend_csv FROM 'test/data/cdnow/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE donations (frequency float8, recency float8, periods float8, weights bigint);
-\copy donations FROM '../shared/data/cdnow/donations.csv' WITH (FORMAT csv, HEADER true)
+\copy donations FROM 'test/data/cdnow/donations.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE sample_lines (line text);
-\copy sample_lines FROM '../shared/data/cdnow/CDNOW_sample.txt'
+\copy sample_lines FROM 'test/data/cdnow/CDNOW_sample.txt'
 
 -- ---------------------------------------------------------------------------------------
 -- Parallel = serial, to the bit.  Regular tables (parallel workers cannot read temp ones):

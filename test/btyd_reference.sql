@@ -1,9 +1,9 @@
 -- Customer-base models against independent references: the published estimates and
--- per-customer values of the papers (via /work/shared/data/cdnow/README.md), and the CSVs of
+-- per-customer values of the papers (test/data/cdnow/README.md, docs/btyd.md), and the CSVs of
 -- test/fixtures/ written by test/fixtures/make_btyd_fixtures.py (scipy 1.10.1, mpmath at 50
 -- digits; that script's header says which formula and call is behind each column).
 -- pg_prove runs this from the repository root, so the \copy paths are relative to it; the
--- CDNOW data are read from ../shared/data/cdnow (the repository's sibling, as DESIGN.md says).
+-- CDNOW data are read from test/data/cdnow (copies of the shared reference data, see its README).
 --
 -- Comparisons are written "(abs(omni - ref) <= tol) IS NOT TRUE" so that NULL or NaN fails.
 \set ON_ERROR_STOP 1
@@ -17,13 +17,13 @@ CREATE FUNCTION pg_temp.rel_err(have float8, want float8) RETURNS float8 LANGUAG
 -- Data and fixtures
 -- ---------------------------------------------------------------------------------------
 CREATE TEMP TABLE cdnow (id int, frequency float8, recency float8, t float8);
-\copy cdnow FROM '../shared/data/cdnow/cdnow_customers_summary.csv' WITH (FORMAT csv, HEADER true)
+\copy cdnow FROM 'test/data/cdnow/cdnow_customers_summary.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE cdnow_spend (id int, x float8, t_x float8, t float8, zbar float8);
-\copy cdnow_spend FROM '../shared/data/cdnow/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER true)
+\copy cdnow_spend FROM 'test/data/cdnow/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE donations (frequency float8, recency float8, periods float8, weights bigint);
-\copy donations FROM '../shared/data/cdnow/donations.csv' WITH (FORMAT csv, HEADER true)
+\copy donations FROM 'test/data/cdnow/donations.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE sample_lines (line text);
-\copy sample_lines FROM '../shared/data/cdnow/CDNOW_sample.txt'
+\copy sample_lines FROM 'test/data/cdnow/CDNOW_sample.txt'
 
 CREATE TEMP TABLE hyp_ref (a float8, b float8, c float8, z float8, p float8, value float8);
 \copy hyp_ref FROM 'test/fixtures/btyd_hyp2f1.csv' WITH (FORMAT csv, HEADER true)
