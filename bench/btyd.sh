@@ -11,6 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# the reference side's packages (installed only when missing)
+if [ -z "${OMNI_BTYD_BENCH_CLUSTER:-}" ]; then
+    DEPS_EXTRA="python3-numpy python3-scipy python3-psycopg2" bash scripts/deps.sh
+fi
+
 if [ -z "${OMNI_BTYD_BENCH_CLUSTER:-}" ] && ! psql -X -q -c 'SELECT 1' >/dev/null 2>&1; then
     export OMNI_BTYD_BENCH_CLUSTER=1
     unset PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD
