@@ -272,11 +272,13 @@ weights_arg(FunctionCallInfo fcinfo, int argno)
 	return &cache->map;
 }
 
+#define DURATION_HINT "Pass a positive duration such as '30 days'."
+
 /* A strictly positive fixed-length interval argument, in microseconds. */
 static int64
 CheckPositiveSpan(const Interval *span, const char *argname)
 {
-	int64		usecs = omni_duration_usecs(span, argname);
+	int64		usecs = omni_duration_usecs(span, argname, DURATION_HINT);
 
 	if (usecs <= 0)
 		ereport(ERROR,
@@ -433,7 +435,7 @@ check_state(const EngagementState *state, int errcode_value)
 	if ((state->flags & ~STATE_ALL_FLAGS) != 0 || state->reserved != 0 || state->reserved2 != 0)
 		report_corrupt(errcode_value, psprintf("unknown flags 0x%02x", state->flags));
 	if (state->half_life_usecs <= 0 ||
-		state->half_life_usecs != omni_duration_usecs(&state->half_life, "half_life"))
+		state->half_life_usecs != omni_duration_usecs(&state->half_life, "half_life", DURATION_HINT))
 		report_corrupt(errcode_value, "half_life does not match its length");
 	if (!valid_time(state->as_of))
 		report_corrupt(errcode_value, "bad as_of");
@@ -446,7 +448,7 @@ check_state(const EngagementState *state, int errcode_value)
 	if (state->flags & STATE_PROFILE)
 	{
 		if (state->window_usecs <= 0 ||
-			state->window_usecs != omni_duration_usecs(&state->window, "window"))
+			state->window_usecs != omni_duration_usecs(&state->window, "window", DURATION_HINT))
 			report_corrupt(errcode_value, "window does not match its length");
 		if (state->deliveries < 0 || state->opens < 0 || state->clicks < 0 ||
 			state->opens > state->deliveries || state->clicks > state->opens)
@@ -547,9 +549,9 @@ decode_engagement_state(StringInfo buf, int errcode_value)
 	/* lengths are derived, so a forged half-life cannot disagree with its own length */
 	if (state->half_life.month == 0 && state->half_life.day == 0 && state->half_life.time == 0)
 		report_corrupt(errcode_value, "zero half_life");
-	state->half_life_usecs = omni_duration_usecs(&state->half_life, "half_life");
+	state->half_life_usecs = omni_duration_usecs(&state->half_life, "half_life", DURATION_HINT);
 	if (state->flags & STATE_PROFILE)
-		state->window_usecs = omni_duration_usecs(&state->window, "window");
+		state->window_usecs = omni_duration_usecs(&state->window, "window", DURATION_HINT);
 	else if (state->window.month != 0 || state->window.day != 0 || state->window.time != 0 ||
 			 state->deliveries != 0 || state->opens != 0 || state->clicks != 0)
 		report_corrupt(errcode_value, "window counts without the profile flag");

@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "common/timecalc.h"
 #include "common/vocabulary.h"
 
 PG_FUNCTION_INFO_V1(events_is_machine_open);
@@ -189,34 +190,14 @@ agent_is_machine(const text *user_agent, uint8 event)
 #define MESSAGE_BURST_WINDOW_USECS	(2 * USECS_PER_SEC)
 
 /*
- * An interval as a fixed length in microseconds (a day is 24 hours and a month 30 days, as
- * in interval comparison), so the functions stay IMMUTABLE.  Negative lengths are an error
- * naming the argument.
+ * An interval as a fixed length in microseconds, so the functions stay IMMUTABLE
+ * (src/common/timecalc.h); negative lengths are an error naming the argument.
  */
 static int64
 CheckDuration(const Interval *span, const char *argname)
 {
-	int64		days;
-	int64		usecs;
-
-	if (pg_mul_s64_overflow((int64) span->month, DAYS_PER_MONTH, &days) ||
-		pg_add_s64_overflow(days, (int64) span->day, &days) ||
-		pg_mul_s64_overflow(days, USECS_PER_DAY, &usecs) ||
-		pg_add_s64_overflow(usecs, span->time, &usecs))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERVAL_FIELD_OVERFLOW),
-				 errmsg("%s is out of range: \"%s\"", argname,
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(span)))),
-				 errhint("Pass a duration such as '2 seconds'.")));
-	if (usecs < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s cannot be negative: \"%s\"", argname,
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(span)))),
-				 errhint("Pass a duration such as '2 seconds', or NULL to turn the rule off.")));
-	return usecs;
+	return omni_duration_usecs(span, argname,
+							   "Pass a duration such as '2 seconds', or NULL to turn the rule off.");
 }
 
 /* at - since < window (window >= 0), without overflow: true for every at before since */

@@ -169,7 +169,7 @@ omni_whole_periods(TimestampTz start, TimestampTz at, const Interval *period, pg
 }
 
 int64
-omni_duration_usecs(const Interval *span, const char *argname)
+omni_duration_usecs(const Interval *span, const char *argname, const char *hint)
 {
 	int64		days;
 	int64		usecs;
@@ -183,13 +183,13 @@ omni_duration_usecs(const Interval *span, const char *argname)
 				 errmsg("%s is out of range: \"%s\"", argname,
 						DatumGetCString(DirectFunctionCall1(interval_out,
 															IntervalPGetDatum(span)))),
-				 errhint("Pass a duration such as '30 days'.")));
+				 errhint("%s", hint)));
 	if (usecs < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s cannot be negative: \"%s\"", argname,
 						DatumGetCString(DirectFunctionCall1(interval_out,
 															IntervalPGetDatum(span)))),
-				 errhint("Pass a positive duration such as '30 days'.")));
+				 errhint("%s", hint)));
 	return usecs;
 }

@@ -31,9 +31,9 @@ extern void omni_check_finite(TimestampTz ts, const char *argname);
 /*
  * An interval as a fixed length in microseconds (a day is 24 hours and a month 30 days, as
  * interval comparison has it), so functions that take durations stay IMMUTABLE.  Errors
- * name the argument on overflow and on a negative length.
+ * name the argument on overflow and on a negative length, with the caller's hint.
  */
-extern int64 omni_duration_usecs(const Interval *span, const char *argname);
+extern int64 omni_duration_usecs(const Interval *span, const char *argname, const char *hint);
 
 /* A period's mean length in microseconds (a month is 1/12 of 365.25 days): a first guess. */
 extern double omni_mean_period_usecs(const Interval *period);
