@@ -10,6 +10,7 @@ OBJS = \
 	src/common/timecalc.o \
 	src/common/vocabulary.o \
 	src/common/decay.o \
+	src/common/hexform.o \
 	src/rate.o \
 	src/cohort.o \
 	src/events.o \

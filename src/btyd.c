@@ -39,6 +39,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "common/hexform.h"
 #include "common/optimize.h"
 #include "common/special.h"
 #include "common/timecalc.h"
@@ -736,72 +737,6 @@ btyd_fit_combine(PG_FUNCTION_ARGS)
 	RETURN_FIT_STATE(state);
 }
 
-/* ---------- hex text form, shared by both state types ---------- */
-
-static const char hex_digits[] = "0123456789abcdef";
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static char *
-hex_encode_bytes(const char *bytes, int len)
-{
-	char	   *out = palloc(2 * (Size) len + 3);
-	int			i;
-
-	out[0] = '\\';
-	out[1] = 'x';
-	for (i = 0; i < len; i++)
-	{
-		out[2 + 2 * i] = hex_digits[(unsigned char) bytes[i] >> 4];
-		out[3 + 2 * i] = hex_digits[(unsigned char) bytes[i] & 0x0F];
-	}
-	out[2 + 2 * len] = '\0';
-	return out;
-}
-
-static void
-hex_decode_text(const char *str, const char *type_name, StringInfo buf)
-{
-	size_t		len = strlen(str);
-	size_t		i;
-
-	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%.*s%s\"", type_name,
-						pg_mbcliplen(str, (int) len, 40), str, len > 40 ? "..." : ""),
-				 errhint("The text form is \\x followed by an even number of hex digits, as %s's output writes it.",
-						 type_name)));
-	initStringInfo(buf);
-	for (i = 2; i < len; i += 2)
-	{
-		int			hi = hex_value(str[i]);
-		int			lo = hex_value(str[i + 1]);
-
-		if (hi < 0 || lo < 0)
-		{
-			const char *bad = hi < 0 ? &str[i] : &str[i + 1];
-
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid hexadecimal digit \"%.*s\" in %s at position %d",
-							pg_mblen(bad), bad, type_name, (int) (bad - str) + 1),
-					 errhint("The text form is \\x followed by an even number of hex digits.")));
-		}
-		appendStringInfoChar(buf, (char) (hi << 4 | lo));
-	}
-}
-
 /* a flat varlena holding exactly these bytes */
 static struct varlena *
 make_flat(const char *bytes, int len)
@@ -832,7 +767,7 @@ btyd_fit_state_in(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	FitPatterns patterns;
 
-	hex_decode_text(PG_GETARG_CSTRING(0), "omni.btyd_fit_state", &buf);
+	omni_hex_parse(PG_GETARG_CSTRING(0), "omni.btyd_fit_state", &buf);
 	decode_fit(buf.data, buf.len, ERRCODE_INVALID_TEXT_REPRESENTATION, &patterns);
 	PG_RETURN_POINTER(make_flat(buf.data, buf.len));
 }
@@ -842,7 +777,7 @@ btyd_fit_state_out(PG_FUNCTION_ARGS)
 {
 	bytea	   *binary = fit_state_bytes(fcinfo);
 
-	PG_RETURN_CSTRING(hex_encode_bytes(VARDATA(binary), VARSIZE(binary) - VARHDRSZ));
+	PG_RETURN_CSTRING(omni_hex_text(VARDATA(binary), VARSIZE(binary) - VARHDRSZ));
 }
 
 Datum
@@ -2221,7 +2156,7 @@ btyd_summary_state_in(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
 
-	hex_decode_text(PG_GETARG_CSTRING(0), "omni.btyd_summary_state", &buf);
+	omni_hex_parse(PG_GETARG_CSTRING(0), "omni.btyd_summary_state", &buf);
 	PG_RETURN_POINTER(decode_summary(buf.data, buf.len, ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
@@ -2230,7 +2165,7 @@ btyd_summary_state_out(PG_FUNCTION_ARGS)
 {
 	bytea	   *binary = encode_summary(summary_arg(fcinfo, 0));
 
-	PG_RETURN_CSTRING(hex_encode_bytes(VARDATA(binary), VARSIZE(binary) - VARHDRSZ));
+	PG_RETURN_CSTRING(omni_hex_text(VARDATA(binary), VARSIZE(binary) - VARHDRSZ));
 }
 
 Datum

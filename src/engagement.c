@@ -32,6 +32,7 @@
 #include "utils/typcache.h"
 
 #include "common/decay.h"
+#include "common/hexform.h"
 #include "common/timecalc.h"
 #include "common/vocabulary.h"
 #include "rate.h"
@@ -564,36 +565,12 @@ decode_engagement_state(StringInfo buf, int errcode_value)
 	return result;
 }
 
-static const char hex_digits[] = "0123456789abcdef";
-
 Datum
 engagement_state_in(PG_FUNCTION_ARGS)
 {
-	const char *str = PG_GETARG_CSTRING(0);
-	size_t		len = strlen(str);
 	StringInfoData buf;
 
-	if (len != 2 + 2 * ENGAGEMENT_WIRE_SIZE || str[0] != '\\' || str[1] != 'x')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type omni.engagement_state: \"%.*s%s\"",
-						(int) Min(len, 40), str, len > 40 ? "..." : ""),
-				 errhint("The text form is \\x followed by %d hex digits, as the type's output "
-						 "writes it.", 2 * ENGAGEMENT_WIRE_SIZE)));
-	initStringInfo(&buf);
-	for (size_t i = 2; i < len; i += 2)
-	{
-		const char *hi = strchr(hex_digits, pg_ascii_tolower((unsigned char) str[i]));
-		const char *lo = strchr(hex_digits, pg_ascii_tolower((unsigned char) str[i + 1]));
-
-		if (str[i] == '\0' || str[i + 1] == '\0' || hi == NULL || lo == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid hexadecimal digit in omni.engagement_state at position %d",
-							(int) i + 1),
-					 errhint("The text form is \\x followed by hex digits.")));
-		appendStringInfoChar(&buf, (char) ((hi - hex_digits) << 4 | (lo - hex_digits)));
-	}
+	omni_hex_parse(PG_GETARG_CSTRING(0), "omni.engagement_state", &buf);
 	PG_RETURN_POINTER(decode_engagement_state(&buf, ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
@@ -601,19 +578,8 @@ Datum
 engagement_state_out(PG_FUNCTION_ARGS)
 {
 	bytea	   *binary = encode_engagement_state(engagement_state_arg(fcinfo, 0));
-	size_t		len = VARSIZE(binary) - VARHDRSZ;
-	const unsigned char *bytes = (const unsigned char *) VARDATA(binary);
-	char	   *out = palloc(2 * len + 3);
 
-	out[0] = '\\';
-	out[1] = 'x';
-	for (size_t i = 0; i < len; i++)
-	{
-		out[2 + 2 * i] = hex_digits[bytes[i] >> 4];
-		out[3 + 2 * i] = hex_digits[bytes[i] & 0x0f];
-	}
-	out[2 + 2 * len] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(omni_hex_text(VARDATA(binary), VARSIZE(binary) - VARHDRSZ));
 }
 
 Datum

@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "common/hexform.h"
 #include "common/timecalc.h"
 #include "common/vocabulary.h"
 
@@ -824,55 +825,13 @@ decode_state(StringInfo buf, int errcode_value)
 	return state;
 }
 
-static const char hex_digits[] = "0123456789abcdef";
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* text form: \x followed by the binary form in hex, like bytea's hex output */
 Datum
 message_state_in(PG_FUNCTION_ARGS)
 {
-	const char *str = PG_GETARG_CSTRING(0);
-	size_t		len = strlen(str);
 	StringInfoData buf;
-	size_t		i;
 
-	if (len < 2 || str[0] != '\\' || str[1] != 'x' || (len - 2) % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type omni.message_state: \"%.*s%s\"",
-						pg_mbcliplen(str, (int) len, 40), str, len > 40 ? "..." : ""),
-				 errhint("The text form is \\x followed by an even number of hex digits, "
-						 "as omni.message_state's output writes it.")));
-	initStringInfo(&buf);
-	for (i = 2; i < len; i += 2)
-	{
-		int			hi = hex_value(str[i]);
-		int			lo = hex_value(str[i + 1]);
-
-		if (hi < 0 || lo < 0)
-		{
-			/* show the whole (possibly multibyte) character, as byteain does */
-			const char *bad = hi < 0 ? &str[i] : &str[i + 1];
-
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid hexadecimal digit \"%.*s\" in omni.message_state at position %d",
-							pg_mblen(bad), bad, (int) (bad - str) + 1),
-					 errhint("The text form is \\x followed by an even number of hex digits.")));
-		}
-		appendStringInfoChar(&buf, (char) (hi << 4 | lo));
-	}
+	omni_hex_parse(PG_GETARG_CSTRING(0), "omni.message_state", &buf);
 	PG_RETURN_POINTER(decode_state(&buf, ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
@@ -880,20 +839,8 @@ Datum
 message_state_out(PG_FUNCTION_ARGS)
 {
 	bytea	   *binary = encode_state(state_arg(fcinfo, 0));
-	size_t		len = VARSIZE(binary) - VARHDRSZ;
-	const unsigned char *bytes = (const unsigned char *) VARDATA(binary);
-	char	   *out = palloc(2 * len + 3);
-	size_t		i;
 
-	out[0] = '\\';
-	out[1] = 'x';
-	for (i = 0; i < len; i++)
-	{
-		out[2 + 2 * i] = hex_digits[bytes[i] >> 4];
-		out[3 + 2 * i] = hex_digits[bytes[i] & 0x0F];
-	}
-	out[2 + 2 * len] = '\0';
-	PG_RETURN_CSTRING(out);
+	PG_RETURN_CSTRING(omni_hex_text(VARDATA(binary), VARSIZE(binary) - VARHDRSZ));
 }
 
 Datum
