@@ -11,6 +11,9 @@ if ! make -s PG_CONFIG="$PG_CONFIG" installcheck; then
     [ -f regression.diffs ] && cat regression.diffs
 fi
 
+# every relative link and #anchor of the README and docs/ resolves
+bash scripts/check-doc-links.sh || status=1
+
 # ALTER EXTENSION UPDATE from every released version
 bash scripts/test-upgrade.sh || status=1
 
