@@ -405,3 +405,20 @@ ORDER BY customer;
 -- @column segment VARCHAR str
 -- @row window_shopper | Champions
 SELECT omni.engagement_persona(0.55, 0.004, 0.215, 0.012) AS persona, omni.rfm_segment(5, 4, 4) AS segment;
+
+-- @query bgnbd_model_columns
+-- a stored customer-base model expands to plain columns; predictions are doubles
+-- (a model built from published parameters has no fit statistics: NULL)
+-- @column r DOUBLE float
+-- @column alpha DOUBLE float
+-- @column a DOUBLE float
+-- @column b DOUBLE float
+-- @column log_likelihood DOUBLE float
+-- @column customers BIGINT int
+-- @column converged BIT bool
+-- @column p_alive DOUBLE float
+-- @column next_39_weeks DOUBLE float
+-- @row 0.243 | 4.414 | 0.793 | 2.426 | NULL | NULL | NULL | 0.7265785700806728 | 1.2260281747671415
+SELECT (m).*, omni.p_alive(m, 2, 30.43, 38.86) AS p_alive,
+       omni.expected_events(m, 39, 2, 30.43, 38.86) AS next_39_weeks
+FROM (SELECT omni.bgnbd_model(0.243, 4.414, 0.793, 2.426) AS m) x;
