@@ -1,0 +1,4 @@
+/*
+ * channels.c — channel preference inference.
+ */
+#include "postgres.h"

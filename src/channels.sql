@@ -1,0 +1,4 @@
+-- ---------------------------------------------------------------------------------------
+-- Channel preference: per-customer posterior response rates by channel, the preferred
+-- channel and the confidence in it (src/channels.c)
+-- ---------------------------------------------------------------------------------------

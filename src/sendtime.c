@@ -1,0 +1,4 @@
+/*
+ * sendtime.c — send time and contact pressure.
+ */
+#include "postgres.h"

@@ -1,0 +1,4 @@
+-- ---------------------------------------------------------------------------------------
+-- Send time and contact pressure: when each customer responds, and whether they get too
+-- many messages (src/sendtime.c)
+-- ---------------------------------------------------------------------------------------
