@@ -1,4 +1,0 @@
-/*
- * channels.c — channel preference inference.
- */
-#include "postgres.h"

@@ -1,4 +1,0 @@
--- ---------------------------------------------------------------------------------------
--- Channel preference: per-customer posterior response rates by channel, the preferred
--- channel and the confidence in it (src/channels.c)
--- ---------------------------------------------------------------------------------------

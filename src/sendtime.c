@@ -1,4 +1,0 @@
-/*
- * sendtime.c — send time and contact pressure.
- */
-#include "postgres.h"

@@ -1,4 +1,0 @@
--- ---------------------------------------------------------------------------------------
--- Send time and contact pressure: when each customer responds, and whether they get too
--- many messages (src/sendtime.c)
--- ---------------------------------------------------------------------------------------
