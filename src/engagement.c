@@ -835,7 +835,7 @@ engagement_profile_trans(PG_FUNCTION_ARGS)
 	int64		window_usecs;
 	Interval	half_life;
 	int64		half_life_usecs;
-	WeightMap	map;
+	const WeightMap *map;
 	EngagementState *state;
 	Outcome		row;
 	const Outcome *outcome = &row;
@@ -854,7 +854,7 @@ engagement_profile_trans(PG_FUNCTION_ARGS)
 	}
 	window_usecs = CheckPositiveSpan(&window, "window");
 	half_life_usecs = half_life_arg(fcinfo, 4, &half_life);
-	default_weight_map(&map);
+	map = weights_arg(fcinfo, 5);	/* no weights argument: the cached defaults */
 
 	if (PG_ARGISNULL(1))
 	{
@@ -862,7 +862,7 @@ engagement_profile_trans(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
-	state = state_for_row(fcinfo, STATE_PROFILE, as_of, &half_life, half_life_usecs, map.id);
+	state = state_for_row(fcinfo, STATE_PROFILE, as_of, &half_life, half_life_usecs, map->id);
 	if (state->window_usecs == 0)
 	{
 		/* the group's first row */
@@ -876,7 +876,7 @@ engagement_profile_trans(PG_FUNCTION_ARGS)
 				 errhint("Pass the same window for every row of a group.")));
 
 	deform_outcome(PG_GETARG_HEAPTUPLEHEADER(1), &row);
-	count_outcome(state, &map, outcome, DT_NOBEGIN);
+	count_outcome(state, map, outcome, DT_NOBEGIN);
 
 	if (outcome_flag(outcome, OUTCOME_DELIVERED) &&
 		outcome_time(outcome, OUTCOME_FIRST_DELIVERED_AT, &delivered_at) &&
