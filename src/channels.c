@@ -73,11 +73,7 @@ typedef struct ChannelEntry
 {
 	int64		sends;			/* counted rows (at or before as_of) */
 	int64		responses;		/* of which engaged */
-	DecaySum	dsends;			/* CH_DECAYED: sum of 2^(-age/half_life) over sends */
-	DecaySum	dresponses;		/* ... over responses */
-	double		alpha0;			/* preference: the channel's prior; prior kind: 0 */
-	double		beta0;
-	int32		name_off;		/* into the names after the entries */
+	int32		name_off;		/* into the names */
 	int32		name_len;
 } ChannelEntry;
 
@@ -96,11 +92,50 @@ typedef struct ChannelState
 	int32		names_len;
 	int32		reserved2;		/* zero */
 	ChannelEntry entries[FLEXIBLE_ARRAY_MEMBER];
+	/*
+	 * then, only in states that need them (small states keep a million-customer hash
+	 * aggregate in memory): CH_HAS_PRIOR: alpha0, beta0 of each channel (double[2n]);
+	 * CH_DECAYED: the decayed sums of sends and responses of each channel (DecaySum[2n]);
+	 * and the channel names, concatenated.  Without a prior every channel has Beta(1, 1).
+	 */
 } ChannelState;
 
-#define STATE_NAMES(s) ((char *) &(s)->entries[(s)->nchannels])
+static inline Size
+params_size(uint8 flags, int n)
+{
+	return (flags & CH_HAS_PRIOR) ? 2 * n * sizeof(double) : 0;
+}
+
+static inline Size
+decay_size(uint8 flags, int n)
+{
+	return (flags & CH_DECAYED) ? 2 * n * sizeof(DecaySum) : 0;
+}
+
+#define STATE_SIZE(flags, n, names) \
+	(offsetof(ChannelState, entries) + (n) * sizeof(ChannelEntry) + params_size(flags, n) + \
+	 decay_size(flags, n) + (names))
+#define STATE_PARAMS(s) ((double *) &(s)->entries[(s)->nchannels])
+#define STATE_DECAY(s) ((DecaySum *) ((char *) STATE_PARAMS(s) + params_size((s)->flags, (s)->nchannels)))
+#define STATE_NAMES(s) ((char *) STATE_DECAY(s) + decay_size((s)->flags, (s)->nchannels))
 #define ENTRY_NAME(s, i) (STATE_NAMES(s) + (s)->entries[i].name_off)
-#define STATE_SIZE(n, names) (offsetof(ChannelState, entries) + (n) * sizeof(ChannelEntry) + (names))
+#define DSENDS(s, i) (&STATE_DECAY(s)[2 * (i)])
+#define DRESPONSES(s, i) (&STATE_DECAY(s)[2 * (i) + 1])
+
+/* a preference's prior for channel i (Beta(1, 1) without a prior); 0, 0 in the prior kind */
+static inline void
+entry_prior(const ChannelState *s, int i, double *alpha0, double *beta0)
+{
+	if (s->flags & CH_HAS_PRIOR)
+	{
+		*alpha0 = STATE_PARAMS(s)[2 * i];
+		*beta0 = STATE_PARAMS(s)[2 * i + 1];
+	}
+	else if (s->flags & CH_KIND_PRIOR)
+		*alpha0 = *beta0 = 0.0;
+	else
+		*alpha0 = *beta0 = 1.0;
+}
 
 static const char *
 kind_name(uint8 flags)
@@ -147,7 +182,9 @@ preference_prior_id(const ChannelState *state)
 
 	for (int i = 0; i < state->nchannels; i++)
 	{
-		double		ab[2] = {state->entries[i].alpha0, state->entries[i].beta0};
+		double		ab[2];
+
+		entry_prior(state, i, &ab[0], &ab[1]);
 
 		hash = hash_combine64(hash, hash_bytes_extended((const unsigned char *) ENTRY_NAME(state, i),
 														state->entries[i].name_len, 0));
@@ -174,7 +211,7 @@ check_state(const ChannelState *s, Size size, uint8 kind, int errcode_value)
 		s->reserved != 0 || s->reserved2 != 0)
 		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", s->flags));
 	if (s->nchannels < 0 || s->nchannels > MAX_CHANNELS || s->names_len < 0 ||
-		size != STATE_SIZE(s->nchannels, s->names_len))
+		size != STATE_SIZE(s->flags, s->nchannels, s->names_len))
 		report_corrupt(kind, errcode_value, "length does not match its channels");
 	if (kind & CH_KIND_PRIOR)
 	{
@@ -209,27 +246,21 @@ check_state(const ChannelState *s, Size size, uint8 kind, int errcode_value)
 			report_corrupt(kind, errcode_value, "bad counts");
 		if (s->flags & CH_DECAYED)
 		{
-			double		ds = omni_decay_value(&e->dsends);
-			double		dr = omni_decay_value(&e->dresponses);
+			double		ds = omni_decay_value(DSENDS(s, i));
+			double		dr = omni_decay_value(DRESPONSES(s, i));
 
 			if (!(dr >= 0.0) || !(ds >= dr) || ds > (double) e->sends)
 				report_corrupt(kind, errcode_value, "bad decayed sums");
 		}
-		else if (e->dsends.limb[0] | e->dsends.limb[1] | e->dsends.limb[2] |
-				 e->dresponses.limb[0] | e->dresponses.limb[1] | e->dresponses.limb[2])
-			report_corrupt(kind, errcode_value, "decayed sums without a half_life");
-		if (kind & CH_KIND_PRIOR)
+		if (s->flags & CH_HAS_PRIOR)
 		{
-			if (e->alpha0 != 0.0 || e->beta0 != 0.0)
+			double		a0,
+						b0;
+
+			entry_prior(s, i, &a0, &b0);
+			if (!(a0 > 0.0 && b0 > 0.0 && a0 + b0 <= MAX_STRENGTH))
 				report_corrupt(kind, errcode_value, "bad prior parameters");
 		}
-		else if (s->flags & CH_HAS_PRIOR)
-		{
-			if (!(e->alpha0 > 0.0 && e->beta0 > 0.0 && e->alpha0 + e->beta0 <= MAX_STRENGTH))
-				report_corrupt(kind, errcode_value, "bad prior parameters");
-		}
-		else if (e->alpha0 != 1.0 || e->beta0 != 1.0)
-			report_corrupt(kind, errcode_value, "bad prior parameters");
 	}
 	if (names_end != s->names_len)
 		report_corrupt(kind, errcode_value, "bad channel names");
@@ -266,17 +297,21 @@ encode_state(const ChannelState *s)
 	for (int i = 0; i < s->nchannels; i++)
 	{
 		const ChannelEntry *e = &s->entries[i];
+		double		a0,
+					b0;
 
 		pq_sendint32(&buf, e->name_len);
 		pq_sendbytes(&buf, ENTRY_NAME(s, i), e->name_len);
 		pq_sendint64(&buf, e->sends);
 		pq_sendint64(&buf, e->responses);
+		/* one wire layout for every kind: zeros where a state has no decayed sums */
 		for (int k = 0; k < 3; k++)
-			pq_sendint64(&buf, (int64) e->dsends.limb[k]);
+			pq_sendint64(&buf, (s->flags & CH_DECAYED) ? (int64) DSENDS(s, i)->limb[k] : 0);
 		for (int k = 0; k < 3; k++)
-			pq_sendint64(&buf, (int64) e->dresponses.limb[k]);
-		pq_sendfloat8(&buf, e->alpha0);
-		pq_sendfloat8(&buf, e->beta0);
+			pq_sendint64(&buf, (s->flags & CH_DECAYED) ? (int64) DRESPONSES(s, i)->limb[k] : 0);
+		entry_prior(s, i, &a0, &b0);
+		pq_sendfloat8(&buf, a0);
+		pq_sendfloat8(&buf, b0);
 	}
 	return pq_endtypsend(&buf);
 }
@@ -330,8 +365,10 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 		report_corrupt(kind, errcode_value, "trailing bytes");
 	buf->cursor = start;
 
-	s = palloc0(STATE_SIZE(n, names_len));
-	SET_VARSIZE(s, STATE_SIZE(n, names_len));
+	if ((head.flags & ~CH_ALL_FLAGS) != 0 || (head.flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR))
+		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", head.flags));
+	s = palloc0(STATE_SIZE(head.flags, n, names_len));
+	SET_VARSIZE(s, STATE_SIZE(head.flags, n, names_len));
 	s->version = CHANNEL_STATE_VERSION;
 	s->flags = head.flags;
 	s->strength = head.strength;
@@ -343,6 +380,11 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 	for (int i = 0; i < n; i++)
 	{
 		ChannelEntry *e = &s->entries[i];
+		DecaySum	d[2];
+		double		a0,
+					b0;
+		double		want_a0,
+					want_b0;
 
 		e->name_len = pq_getmsgint(buf, 4);
 		e->name_off = names_len;
@@ -350,12 +392,29 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 		names_len += e->name_len;
 		e->sends = pq_getmsgint64(buf);
 		e->responses = pq_getmsgint64(buf);
-		for (int k = 0; k < 3; k++)
-			e->dsends.limb[k] = (uint64) pq_getmsgint64(buf);
-		for (int k = 0; k < 3; k++)
-			e->dresponses.limb[k] = (uint64) pq_getmsgint64(buf);
-		e->alpha0 = pq_getmsgfloat8(buf);
-		e->beta0 = pq_getmsgfloat8(buf);
+		for (int k = 0; k < 2; k++)
+			for (int l = 0; l < 3; l++)
+				d[k].limb[l] = (uint64) pq_getmsgint64(buf);
+		a0 = pq_getmsgfloat8(buf);
+		b0 = pq_getmsgfloat8(buf);
+		if (s->flags & CH_DECAYED)
+		{
+			*DSENDS(s, i) = d[0];
+			*DRESPONSES(s, i) = d[1];
+		}
+		else if (d[0].limb[0] | d[0].limb[1] | d[0].limb[2] | d[1].limb[0] | d[1].limb[1] | d[1].limb[2])
+			report_corrupt(kind, errcode_value, "decayed sums without a half_life");
+		if (s->flags & CH_HAS_PRIOR)
+		{
+			STATE_PARAMS(s)[2 * i] = a0;
+			STATE_PARAMS(s)[2 * i + 1] = b0;
+		}
+		else
+		{
+			entry_prior(s, i, &want_a0, &want_b0);
+			if (a0 != want_a0 || b0 != want_b0)
+				report_corrupt(kind, errcode_value, "bad prior parameters");
+		}
 	}
 	pq_getmsgend(buf);
 	/* derived fields are recomputed, so forged bytes cannot disagree with them */
@@ -436,9 +495,9 @@ channel_preference_send(PG_FUNCTION_ARGS)
 static ChannelState *
 new_state(uint8 flags, int n, int names_len)
 {
-	ChannelState *s = palloc0(STATE_SIZE(n, names_len));
+	ChannelState *s = palloc0(STATE_SIZE(flags, n, names_len));
 
-	SET_VARSIZE(s, STATE_SIZE(n, names_len));
+	SET_VARSIZE(s, STATE_SIZE(flags, n, names_len));
 	s->version = CHANNEL_STATE_VERSION;
 	s->flags = flags;
 	s->nchannels = n;
@@ -494,6 +553,7 @@ insert_channel(const ChannelState *s, int pos, const char *name, int len)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("more than %d channels", MAX_CHANNELS),
 				 errhint("Map channel names to a few channels with CASE.")));
+	Assert(!(s->flags & CH_HAS_PRIOR));	/* a prior fixes the channels */
 	r = resized_state(s, s->nchannels + 1, s->names_len + len);
 	for (int i = 0, j = 0; i < r->nchannels; i++)
 	{
@@ -501,8 +561,6 @@ insert_channel(const ChannelState *s, int pos, const char *name, int len)
 
 		if (i == pos)
 		{
-			e->alpha0 = 1.0;
-			e->beta0 = 1.0;
 			e->name_len = len;
 			memcpy(STATE_NAMES(r) + off, name, len);
 		}
@@ -510,6 +568,11 @@ insert_channel(const ChannelState *s, int pos, const char *name, int len)
 		{
 			*e = s->entries[j];
 			memcpy(STATE_NAMES(r) + off, ENTRY_NAME(s, j), e->name_len);
+			if (s->flags & CH_DECAYED)
+			{
+				*DSENDS(r, i) = *DSENDS(s, j);
+				*DRESPONSES(r, i) = *DRESPONSES(s, j);
+			}
 			j++;
 		}
 		e->name_off = off;
@@ -618,8 +681,6 @@ channel_prior_trans(PG_FUNCTION_ARGS)
 	{
 		pos = -pos - 1;
 		s = insert_channel(s, pos, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
-		s->entries[pos].alpha0 = 0.0;
-		s->entries[pos].beta0 = 0.0;
 	}
 	e = &s->entries[pos];
 	if (unlikely(e->sends == PG_INT64_MAX))
@@ -632,16 +693,19 @@ channel_prior_trans(PG_FUNCTION_ARGS)
 
 /* ---------- merging ---------- */
 
+/* channel i of to += channel j of from */
 static void
-add_entry(ChannelEntry *to, const ChannelEntry *from, bool decayed)
+add_entry(ChannelState *to, int i, const ChannelState *from, int j)
 {
-	if (pg_add_s64_overflow(to->sends, from->sends, &to->sends) ||
-		pg_add_s64_overflow(to->responses, from->responses, &to->responses))
+	ChannelEntry *e = &to->entries[i];
+
+	if (pg_add_s64_overflow(e->sends, from->entries[j].sends, &e->sends) ||
+		pg_add_s64_overflow(e->responses, from->entries[j].responses, &e->responses))
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("too many sends")));
-	if (decayed)
+	if (to->flags & CH_DECAYED)
 	{
-		omni_decay_add(&to->dsends, &from->dsends);
-		omni_decay_add(&to->dresponses, &from->dresponses);
+		omni_decay_add(DSENDS(to, i), DSENDS(from, j));
+		omni_decay_add(DRESPONSES(to, i), DRESPONSES(from, j));
 	}
 }
 
@@ -649,7 +713,6 @@ add_entry(ChannelEntry *to, const ChannelEntry *from, bool decayed)
 static ChannelState *
 merge_states(ChannelState *state, const ChannelState *other)
 {
-	bool		decayed = (state->flags & CH_DECAYED) != 0;
 	int			i,
 				j,
 				n = 0,
@@ -673,15 +736,15 @@ merge_states(ChannelState *state, const ChannelState *other)
 	if (n == state->nchannels)
 	{
 		for (j = 0; j < other->nchannels; j++)
-			add_entry(&state->entries[find_channel(state, ENTRY_NAME(other, j),
-												   other->entries[j].name_len)],
-					  &other->entries[j], decayed);
+			add_entry(state, find_channel(state, ENTRY_NAME(other, j), other->entries[j].name_len),
+					  other, j);
 		return state;
 	}
 	if (n > MAX_CHANNELS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("more than %d channels", MAX_CHANNELS)));
+	Assert(!(state->flags & CH_HAS_PRIOR));
 	r = resized_state(state, n, names);
 	for (i = 0, j = 0, n = 0; i < state->nchannels || j < other->nchannels; n++)
 	{
@@ -690,18 +753,29 @@ merge_states(ChannelState *state, const ChannelState *other)
 					 ENTRY_NAME(other, j), other->entries[j].name_len);
 		ChannelEntry *e = &r->entries[n];
 
+		/* (states with a prior have its channels, so only prior-less ones come here) */
 		if (c <= 0)
 		{
 			*e = state->entries[i];
 			memcpy(STATE_NAMES(r) + off, ENTRY_NAME(state, i), e->name_len);
+			if (r->flags & CH_DECAYED)
+			{
+				*DSENDS(r, n) = *DSENDS(state, i);
+				*DRESPONSES(r, n) = *DRESPONSES(state, i);
+			}
 			if (c == 0)
-				add_entry(e, &other->entries[j], decayed);
+				add_entry(r, n, other, j);
 			i++;
 		}
 		else
 		{
 			*e = other->entries[j];
 			memcpy(STATE_NAMES(r) + off, ENTRY_NAME(other, j), e->name_len);
+			if (r->flags & CH_DECAYED)
+			{
+				*DSENDS(r, n) = *DSENDS(other, j);
+				*DRESPONSES(r, n) = *DRESPONSES(other, j);
+			}
 		}
 		if (c >= 0)
 			j++;
@@ -815,15 +889,13 @@ prior_start(FunctionCallInfo fcinfo, int argno)
 		pfree(cache->start);
 	}
 	cache->prior = copy_state(prior);
-	start = resized_state(prior, prior->nchannels, prior->names_len);
-	start->flags = CH_HAS_PRIOR;
-	start->strength = 0.0;
+	start = new_state(CH_HAS_PRIOR, prior->nchannels, prior->names_len);
 	memcpy(STATE_NAMES(start), STATE_NAMES(prior), prior->names_len);
 	for (int i = 0; i < prior->nchannels; i++)
 	{
 		start->entries[i].name_off = prior->entries[i].name_off;
 		start->entries[i].name_len = prior->entries[i].name_len;
-		prior_params(prior, i, &start->entries[i].alpha0, &start->entries[i].beta0);
+		prior_params(prior, i, &STATE_PARAMS(start)[2 * i], &STATE_PARAMS(start)[2 * i + 1]);
 	}
 	start->prior_id = preference_prior_id(start);
 	cache->start = start;
@@ -921,8 +993,17 @@ channel_preference_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		/* in the per-row context: the executor copies a new transition value itself */
-		s = start ? copy_state(start) : new_state(0, 0, 0);
-		s->flags = flags;
+		if (start)
+		{
+			/* the prior's channels and parameters, with room for decayed sums if needed */
+			s = new_state(flags, start->nchannels, start->names_len);
+			memcpy(s->entries, start->entries, start->nchannels * sizeof(ChannelEntry));
+			memcpy(STATE_PARAMS(s), STATE_PARAMS(start), params_size(flags, start->nchannels));
+			memcpy(STATE_NAMES(s), STATE_NAMES(start), start->names_len);
+			s->prior_id = start->prior_id;
+		}
+		else
+			s = new_state(flags, 0, 0);
 		s->as_of = as_of;
 		s->half_life = half_life;
 		s->half_life_usecs = half_life_usecs;
@@ -959,9 +1040,9 @@ channel_preference_trans(PG_FUNCTION_ARGS)
 	{
 		double		w = omni_decay_factor(as_of - sent_at, half_life_usecs);
 
-		omni_decay_add_term(&e->dsends, w);
+		omni_decay_add_term(DSENDS(s, pos), w);
 		if (engaged)
-			omni_decay_add_term(&e->dresponses, w);
+			omni_decay_add_term(DRESPONSES(s, pos), w);
 	}
 	PG_RETURN_POINTER(s);
 }
@@ -988,11 +1069,13 @@ posteriors(const ChannelState *s)
 	{
 		const ChannelEntry *e = &s->entries[i];
 		double		failures;
+		double		a0,
+					b0;
 
 		if (s->flags & CH_DECAYED)
 		{
-			p[i].sends = omni_decay_value(&e->dsends);
-			p[i].responses = omni_decay_value(&e->dresponses);
+			p[i].sends = omni_decay_value(DSENDS(s, i));
+			p[i].responses = omni_decay_value(DRESPONSES(s, i));
 		}
 		else
 		{
@@ -1000,8 +1083,9 @@ posteriors(const ChannelState *s)
 			p[i].responses = (double) e->responses;
 		}
 		failures = Max(p[i].sends - p[i].responses, 0.0);
-		p[i].alpha = e->alpha0 + p[i].responses;
-		p[i].beta = e->beta0 + failures;
+		entry_prior(s, i, &a0, &b0);
+		p[i].alpha = a0 + p[i].responses;
+		p[i].beta = b0 + failures;
 		p[i].mean = p[i].alpha / (p[i].alpha + p[i].beta);
 		p[i].lbeta = omni_lbeta(p[i].alpha, p[i].beta);
 		p[i].included = true;
