@@ -77,6 +77,27 @@ typedef struct ChannelEntry
 	int32		name_len;
 } ChannelEntry;
 
+/* what a value means beyond its counts; absent (all zero) in a plain preference */
+typedef struct ChannelMeta
+{
+	double		strength;		/* prior kind: alpha0 + beta0 of every channel; else 0 */
+	TimestampTz as_of;			/* CH_HAS_AS_OF; else 0 */
+	Interval	half_life;		/* CH_DECAYED; else zero */
+	int64		half_life_usecs;
+	uint64		prior_id;		/* CH_HAS_PRIOR: hash of the prior's channels and parameters */
+} ChannelMeta;
+
+/*
+ * The value in memory: this header, then only what the value needs, so that the common
+ * state (no prior, no decay) of a customer with two or three channels fits a 128-byte
+ * allocation and a million-customer hash aggregate stays small:
+ *   ChannelMeta                     unless the value is a preference without prior and as_of
+ *   ChannelEntry[n]                 counts and name positions, channels in name order
+ *   double[2n]                      CH_HAS_PRIOR: alpha0, beta0 of each channel
+ *   DecaySum[2n]                    CH_DECAYED: decayed sums of sends and responses
+ *   char[names_len]                 the channel names, concatenated
+ * Without a prior every channel has Beta(1, 1).
+ */
 typedef struct ChannelState
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */
@@ -84,21 +105,29 @@ typedef struct ChannelState
 	uint8		flags;			/* CH_* */
 	uint16		reserved;		/* zero */
 	int32		nchannels;
-	double		strength;		/* prior kind: alpha0 + beta0 of every channel; else 0 */
-	TimestampTz as_of;			/* CH_HAS_AS_OF; else 0 */
-	Interval	half_life;		/* CH_DECAYED; else zero */
-	int64		half_life_usecs;
-	uint64		prior_id;		/* CH_HAS_PRIOR: hash of the prior's channels and parameters */
 	int32		names_len;
-	int32		reserved2;		/* zero */
-	ChannelEntry entries[FLEXIBLE_ARRAY_MEMBER];
-	/*
-	 * then, only in states that need them (small states keep a million-customer hash
-	 * aggregate in memory): CH_HAS_PRIOR: alpha0, beta0 of each channel (double[2n]);
-	 * CH_DECAYED: the decayed sums of sends and responses of each channel (DecaySum[2n]);
-	 * and the channel names, concatenated.  Without a prior every channel has Beta(1, 1).
-	 */
 } ChannelState;
+
+#define CH_HEADER_SIZE		sizeof(ChannelState)
+StaticAssertDecl(sizeof(ChannelState) % 8 == 0, "entries stay 8-byte aligned");
+
+static const ChannelMeta no_meta;
+
+static inline bool
+has_meta(uint8 flags)
+{
+	return (flags & (CH_KIND_PRIOR | CH_HAS_PRIOR | CH_HAS_AS_OF)) != 0;
+}
+
+static inline Size
+meta_size(uint8 flags)
+{
+	return has_meta(flags) ? sizeof(ChannelMeta) : 0;
+}
+
+/* the meta section (read-only zeros when the value has none) */
+#define META(s) (has_meta((s)->flags) ? (ChannelMeta *) ((char *) (s) + CH_HEADER_SIZE) : (ChannelMeta *) &no_meta)
+#define ENTRIES(s) ((ChannelEntry *) ((char *) (s) + CH_HEADER_SIZE + meta_size((s)->flags)))
 
 static inline Size
 params_size(uint8 flags, int n)
@@ -113,12 +142,12 @@ decay_size(uint8 flags, int n)
 }
 
 #define STATE_SIZE(flags, n, names) \
-	(offsetof(ChannelState, entries) + (n) * sizeof(ChannelEntry) + params_size(flags, n) + \
+	(CH_HEADER_SIZE + meta_size(flags) + (n) * sizeof(ChannelEntry) + params_size(flags, n) + \
 	 decay_size(flags, n) + (names))
-#define STATE_PARAMS(s) ((double *) &(s)->entries[(s)->nchannels])
+#define STATE_PARAMS(s) ((double *) (ENTRIES(s) + (s)->nchannels))
 #define STATE_DECAY(s) ((DecaySum *) ((char *) STATE_PARAMS(s) + params_size((s)->flags, (s)->nchannels)))
 #define STATE_NAMES(s) ((char *) STATE_DECAY(s) + decay_size((s)->flags, (s)->nchannels))
-#define ENTRY_NAME(s, i) (STATE_NAMES(s) + (s)->entries[i].name_off)
+#define ENTRY_NAME(s, i) (STATE_NAMES(s) + ENTRIES((s))[i].name_off)
 #define DSENDS(s, i) (&STATE_DECAY(s)[2 * (i)])
 #define DRESPONSES(s, i) (&STATE_DECAY(s)[2 * (i) + 1])
 
@@ -168,11 +197,11 @@ name_cmp(const char *a, int alen, const char *b, int blen)
 static void
 prior_params(const ChannelState *prior, int i, double *alpha0, double *beta0)
 {
-	const ChannelEntry *e = &prior->entries[i];
+	const ChannelEntry *e = &ENTRIES(prior)[i];
 	double		n = (double) e->sends + 2.0;
 
-	*alpha0 = prior->strength * (((double) e->responses + 1.0) / n);
-	*beta0 = prior->strength * (((double) (e->sends - e->responses) + 1.0) / n);
+	*alpha0 = META(prior)->strength * (((double) e->responses + 1.0) / n);
+	*beta0 = META(prior)->strength * (((double) (e->sends - e->responses) + 1.0) / n);
 }
 
 static uint64
@@ -187,7 +216,7 @@ preference_prior_id(const ChannelState *state)
 		entry_prior(state, i, &ab[0], &ab[1]);
 
 		hash = hash_combine64(hash, hash_bytes_extended((const unsigned char *) ENTRY_NAME(state, i),
-														state->entries[i].name_len, 0));
+														ENTRIES(state)[i].name_len, 0));
 		hash = hash_combine64(hash, hash_bytes_extended((const unsigned char *) ab, sizeof(ab), 0));
 	}
 	return hash == 0 ? 1 : hash;
@@ -199,7 +228,7 @@ check_state(const ChannelState *s, Size size, uint8 kind, int errcode_value)
 {
 	int64		names_end = 0;
 
-	if (size < offsetof(ChannelState, entries))
+	if (size < CH_HEADER_SIZE)
 		report_corrupt(kind, errcode_value, "too short");
 	if (s->version != CHANNEL_STATE_VERSION)
 		ereport(ERROR,
@@ -208,33 +237,33 @@ check_state(const ChannelState *s, Size size, uint8 kind, int errcode_value)
 				 errhint("This omni reads version %d; upgrade omni on the reading side.",
 						 CHANNEL_STATE_VERSION)));
 	if ((s->flags & ~CH_ALL_FLAGS) != 0 || (s->flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR) ||
-		s->reserved != 0 || s->reserved2 != 0)
+		s->reserved != 0)
 		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", s->flags));
 	if (s->nchannels < 0 || s->nchannels > MAX_CHANNELS || s->names_len < 0 ||
 		size != STATE_SIZE(s->flags, s->nchannels, s->names_len))
 		report_corrupt(kind, errcode_value, "length does not match its channels");
 	if (kind & CH_KIND_PRIOR)
 	{
-		if ((s->flags & ~CH_KIND_PRIOR) != 0 || !(s->strength > 0.0 && s->strength <= MAX_STRENGTH) ||
-			s->as_of != 0 || s->half_life_usecs != 0 || s->prior_id != 0)
+		if ((s->flags & ~CH_KIND_PRIOR) != 0 || !(META(s)->strength > 0.0 && META(s)->strength <= MAX_STRENGTH) ||
+			META(s)->as_of != 0 || META(s)->half_life_usecs != 0 || META(s)->prior_id != 0)
 			report_corrupt(kind, errcode_value, "bad header");
 	}
 	else
 	{
-		if (s->strength != 0.0 || ((s->flags & CH_DECAYED) && !(s->flags & CH_HAS_AS_OF)))
+		if (META(s)->strength != 0.0 || ((s->flags & CH_DECAYED) && !(s->flags & CH_HAS_AS_OF)))
 			report_corrupt(kind, errcode_value, "bad header");
-		if ((s->flags & CH_HAS_AS_OF) ? !IS_VALID_TIMESTAMP(s->as_of) : s->as_of != 0)
+		if ((s->flags & CH_HAS_AS_OF) ? !IS_VALID_TIMESTAMP(META(s)->as_of) : META(s)->as_of != 0)
 			report_corrupt(kind, errcode_value, "bad as_of");
 		if ((s->flags & CH_DECAYED) ?
-			(s->half_life_usecs <= 0 ||
-			 s->half_life_usecs != omni_duration_usecs(&s->half_life, "half_life", "")) :
-			(s->half_life_usecs != 0 || s->half_life.month != 0 || s->half_life.day != 0 ||
-			 s->half_life.time != 0))
+			(META(s)->half_life_usecs <= 0 ||
+			 META(s)->half_life_usecs != omni_duration_usecs(&META(s)->half_life, "half_life", "")) :
+			(META(s)->half_life_usecs != 0 || META(s)->half_life.month != 0 || META(s)->half_life.day != 0 ||
+			 META(s)->half_life.time != 0))
 			report_corrupt(kind, errcode_value, "bad half_life");
 	}
 	for (int i = 0; i < s->nchannels; i++)
 	{
-		const ChannelEntry *e = &s->entries[i];
+		const ChannelEntry *e = &ENTRIES(s)[i];
 
 		if (e->name_off != names_end || e->name_len <= 0 || e->name_len > MAX_NAME_LEN ||
 			(int64) e->name_off + e->name_len > s->names_len)
@@ -264,8 +293,8 @@ check_state(const ChannelState *s, Size size, uint8 kind, int errcode_value)
 	}
 	if (names_end != s->names_len)
 		report_corrupt(kind, errcode_value, "bad channel names");
-	if ((s->flags & CH_HAS_PRIOR) ? s->prior_id != preference_prior_id(s) :
-		(!(kind & CH_KIND_PRIOR) && s->prior_id != 0))
+	if ((s->flags & CH_HAS_PRIOR) ? META(s)->prior_id != preference_prior_id(s) :
+		(!(kind & CH_KIND_PRIOR) && META(s)->prior_id != 0))
 		report_corrupt(kind, errcode_value, "prior does not match its channels");
 }
 
@@ -288,15 +317,15 @@ encode_state(const ChannelState *s)
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, CHANNEL_STATE_VERSION);
 	pq_sendbyte(&buf, s->flags);
-	pq_sendfloat8(&buf, s->strength);
-	pq_sendint64(&buf, s->as_of);
-	pq_sendint32(&buf, s->half_life.month);
-	pq_sendint32(&buf, s->half_life.day);
-	pq_sendint64(&buf, s->half_life.time);
+	pq_sendfloat8(&buf, META(s)->strength);
+	pq_sendint64(&buf, META(s)->as_of);
+	pq_sendint32(&buf, META(s)->half_life.month);
+	pq_sendint32(&buf, META(s)->half_life.day);
+	pq_sendint64(&buf, META(s)->half_life.time);
 	pq_sendint32(&buf, s->nchannels);
 	for (int i = 0; i < s->nchannels; i++)
 	{
-		const ChannelEntry *e = &s->entries[i];
+		const ChannelEntry *e = &ENTRIES(s)[i];
 		double		a0,
 					b0;
 
@@ -319,7 +348,8 @@ encode_state(const ChannelState *s)
 static ChannelState *
 decode_state(StringInfo buf, uint8 kind, int errcode_value)
 {
-	ChannelState head;
+	uint8		flags;
+	ChannelMeta head;
 	ChannelState *s;
 	int			version;
 	int			n;
@@ -338,7 +368,7 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 						 CHANNEL_STATE_VERSION)));
 	if (buf->len - buf->cursor < 1 + 8 + 8 + 16 + 4)
 		report_corrupt(kind, errcode_value, "too short");
-	head.flags = pq_getmsgbyte(buf);
+	flags = pq_getmsgbyte(buf);
 	head.strength = pq_getmsgfloat8(buf);
 	head.as_of = pq_getmsgint64(buf);
 	head.half_life.month = pq_getmsgint(buf, 4);
@@ -365,21 +395,27 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 		report_corrupt(kind, errcode_value, "trailing bytes");
 	buf->cursor = start;
 
-	if ((head.flags & ~CH_ALL_FLAGS) != 0 || (head.flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR))
-		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", head.flags));
-	s = palloc0(STATE_SIZE(head.flags, n, names_len));
-	SET_VARSIZE(s, STATE_SIZE(head.flags, n, names_len));
+	if ((flags & ~CH_ALL_FLAGS) != 0 || (flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR))
+		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", flags));
+	if (!has_meta(flags) && (head.strength != 0.0 || head.as_of != 0 || head.half_life.month != 0 ||
+							 head.half_life.day != 0 || head.half_life.time != 0))
+		report_corrupt(kind, errcode_value, "bad header");
+	s = palloc0(STATE_SIZE(flags, n, names_len));
+	SET_VARSIZE(s, STATE_SIZE(flags, n, names_len));
 	s->version = CHANNEL_STATE_VERSION;
-	s->flags = head.flags;
-	s->strength = head.strength;
-	s->as_of = head.as_of;
-	s->half_life = head.half_life;
+	s->flags = flags;
+	if (has_meta(flags))
+	{
+		META(s)->strength = head.strength;
+		META(s)->as_of = head.as_of;
+		META(s)->half_life = head.half_life;
+	}
 	s->nchannels = n;
 	s->names_len = names_len;
 	names_len = 0;
 	for (int i = 0; i < n; i++)
 	{
-		ChannelEntry *e = &s->entries[i];
+		ChannelEntry *e = &ENTRIES(s)[i];
 		DecaySum	d[2];
 		double		a0,
 					b0;
@@ -420,12 +456,12 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 	/* derived fields are recomputed, so forged bytes cannot disagree with them */
 	if (s->flags & CH_DECAYED)
 	{
-		if (s->half_life.month < 0 || s->half_life.day < 0 || s->half_life.time < 0)
+		if (META(s)->half_life.month < 0 || META(s)->half_life.day < 0 || META(s)->half_life.time < 0)
 			report_corrupt(kind, errcode_value, "bad half_life");
-		s->half_life_usecs = omni_duration_usecs(&s->half_life, "half_life", "");
+		META(s)->half_life_usecs = omni_duration_usecs(&META(s)->half_life, "half_life", "");
 	}
 	if (s->flags & CH_HAS_PRIOR)
-		s->prior_id = preference_prior_id(s);
+		META(s)->prior_id = preference_prior_id(s);
 	check_state(s, VARSIZE(s), kind, errcode_value);
 	return s;
 }
@@ -511,11 +547,8 @@ resized_state(const ChannelState *s, int n, int names_len)
 {
 	ChannelState *r = new_state(s->flags, n, names_len);
 
-	r->strength = s->strength;
-	r->as_of = s->as_of;
-	r->half_life = s->half_life;
-	r->half_life_usecs = s->half_life_usecs;
-	r->prior_id = s->prior_id;
+	if (has_meta(s->flags))
+		*META(r) = *META(s);
 	return r;
 }
 
@@ -529,7 +562,7 @@ find_channel(const ChannelState *s, const char *name, int len)
 	while (lo <= hi)
 	{
 		int			mid = (lo + hi) / 2;
-		int			c = name_cmp(ENTRY_NAME(s, mid), s->entries[mid].name_len, name, len);
+		int			c = name_cmp(ENTRY_NAME(s, mid), ENTRIES(s)[mid].name_len, name, len);
 
 		if (c == 0)
 			return mid;
@@ -557,7 +590,7 @@ insert_channel(const ChannelState *s, int pos, const char *name, int len)
 	r = resized_state(s, s->nchannels + 1, s->names_len + len);
 	for (int i = 0, j = 0; i < r->nchannels; i++)
 	{
-		ChannelEntry *e = &r->entries[i];
+		ChannelEntry *e = &ENTRIES(r)[i];
 
 		if (i == pos)
 		{
@@ -566,7 +599,7 @@ insert_channel(const ChannelState *s, int pos, const char *name, int len)
 		}
 		else
 		{
-			*e = s->entries[j];
+			*e = ENTRIES(s)[j];
 			memcpy(STATE_NAMES(r) + off, ENTRY_NAME(s, j), e->name_len);
 			if (s->flags & CH_DECAYED)
 			{
@@ -665,15 +698,15 @@ channel_prior_trans(PG_FUNCTION_ARGS)
 	{
 		/* in the per-row context: the executor copies a new transition value itself */
 		s = new_state(CH_KIND_PRIOR, 0, 0);
-		s->strength = strength;
+		META(s)->strength = strength;
 	}
 	else
 	{
 		s = (ChannelState *) PG_GETARG_POINTER(0);
-		if (unlikely(s->strength != strength))
+		if (unlikely(META(s)->strength != strength))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("strength differs within one group: %g and %g", s->strength, strength),
+					 errmsg("strength differs within one group: %g and %g", META(s)->strength, strength),
 					 errhint("Pass one strength for the whole population.")));
 	}
 	pos = find_channel(s, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
@@ -682,7 +715,7 @@ channel_prior_trans(PG_FUNCTION_ARGS)
 		pos = -pos - 1;
 		s = insert_channel(s, pos, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
 	}
-	e = &s->entries[pos];
+	e = &ENTRIES(s)[pos];
 	if (unlikely(e->sends == PG_INT64_MAX))
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("too many sends")));
 	e->sends++;
@@ -697,10 +730,10 @@ channel_prior_trans(PG_FUNCTION_ARGS)
 static void
 add_entry(ChannelState *to, int i, const ChannelState *from, int j)
 {
-	ChannelEntry *e = &to->entries[i];
+	ChannelEntry *e = &ENTRIES(to)[i];
 
-	if (pg_add_s64_overflow(e->sends, from->entries[j].sends, &e->sends) ||
-		pg_add_s64_overflow(e->responses, from->entries[j].responses, &e->responses))
+	if (pg_add_s64_overflow(e->sends, ENTRIES(from)[j].sends, &e->sends) ||
+		pg_add_s64_overflow(e->responses, ENTRIES(from)[j].responses, &e->responses))
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("too many sends")));
 	if (to->flags & CH_DECAYED)
 	{
@@ -723,20 +756,20 @@ merge_states(ChannelState *state, const ChannelState *other)
 	for (i = 0, j = 0; i < state->nchannels || j < other->nchannels; n++)
 	{
 		int			c = i >= state->nchannels ? 1 : j >= other->nchannels ? -1 :
-			name_cmp(ENTRY_NAME(state, i), state->entries[i].name_len,
-					 ENTRY_NAME(other, j), other->entries[j].name_len);
+			name_cmp(ENTRY_NAME(state, i), ENTRIES(state)[i].name_len,
+					 ENTRY_NAME(other, j), ENTRIES(other)[j].name_len);
 
 		if (c <= 0)
-			names += state->entries[i++].name_len;
+			names += ENTRIES(state)[i++].name_len;
 		else
-			names += other->entries[j].name_len;
+			names += ENTRIES(other)[j].name_len;
 		if (c >= 0)
 			j++;
 	}
 	if (n == state->nchannels)
 	{
 		for (j = 0; j < other->nchannels; j++)
-			add_entry(state, find_channel(state, ENTRY_NAME(other, j), other->entries[j].name_len),
+			add_entry(state, find_channel(state, ENTRY_NAME(other, j), ENTRIES(other)[j].name_len),
 					  other, j);
 		return state;
 	}
@@ -749,14 +782,14 @@ merge_states(ChannelState *state, const ChannelState *other)
 	for (i = 0, j = 0, n = 0; i < state->nchannels || j < other->nchannels; n++)
 	{
 		int			c = i >= state->nchannels ? 1 : j >= other->nchannels ? -1 :
-			name_cmp(ENTRY_NAME(state, i), state->entries[i].name_len,
-					 ENTRY_NAME(other, j), other->entries[j].name_len);
-		ChannelEntry *e = &r->entries[n];
+			name_cmp(ENTRY_NAME(state, i), ENTRIES(state)[i].name_len,
+					 ENTRY_NAME(other, j), ENTRIES(other)[j].name_len);
+		ChannelEntry *e = &ENTRIES(r)[n];
 
 		/* (states with a prior have its channels, so only prior-less ones come here) */
 		if (c <= 0)
 		{
-			*e = state->entries[i];
+			*e = ENTRIES(state)[i];
 			memcpy(STATE_NAMES(r) + off, ENTRY_NAME(state, i), e->name_len);
 			if (r->flags & CH_DECAYED)
 			{
@@ -769,7 +802,7 @@ merge_states(ChannelState *state, const ChannelState *other)
 		}
 		else
 		{
-			*e = other->entries[j];
+			*e = ENTRIES(other)[j];
 			memcpy(STATE_NAMES(r) + off, ENTRY_NAME(other, j), e->name_len);
 			if (r->flags & CH_DECAYED)
 			{
@@ -806,23 +839,23 @@ combine_common(FunctionCallInfo fcinfo, uint8 kind)
 
 	if (kind & CH_KIND_PRIOR)
 	{
-		if (state->strength != other->strength)
+		if (META(state)->strength != META(other)->strength)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cannot merge channel priors of different strengths (%g and %g)",
-							state->strength, other->strength),
+							META(state)->strength, META(other)->strength),
 					 errhint("Compute every part of a prior with one strength.")));
 	}
 	else
 	{
 		if ((state->flags & CH_HAS_PRIOR) != (other->flags & CH_HAS_PRIOR) ||
-			state->prior_id != other->prior_id)
+			META(state)->prior_id != META(other)->prior_id)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cannot merge channel preferences computed with different priors"),
 					 errhint("Compute every part with the same omni.channel_prior value (or none).")));
 		if ((state->flags & (CH_HAS_AS_OF | CH_DECAYED)) != (other->flags & (CH_HAS_AS_OF | CH_DECAYED)) ||
-			state->as_of != other->as_of || state->half_life_usecs != other->half_life_usecs)
+			META(state)->as_of != META(other)->as_of || META(state)->half_life_usecs != META(other)->half_life_usecs)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cannot merge channel preferences of different as_of or half_life"),
@@ -893,11 +926,11 @@ prior_start(FunctionCallInfo fcinfo, int argno)
 	memcpy(STATE_NAMES(start), STATE_NAMES(prior), prior->names_len);
 	for (int i = 0; i < prior->nchannels; i++)
 	{
-		start->entries[i].name_off = prior->entries[i].name_off;
-		start->entries[i].name_len = prior->entries[i].name_len;
+		ENTRIES(start)[i].name_off = ENTRIES(prior)[i].name_off;
+		ENTRIES(start)[i].name_len = ENTRIES(prior)[i].name_len;
 		prior_params(prior, i, &STATE_PARAMS(start)[2 * i], &STATE_PARAMS(start)[2 * i + 1]);
 	}
-	start->prior_id = preference_prior_id(start);
+	META(start)->prior_id = preference_prior_id(start);
 	cache->start = start;
 	cache->have_prior = true;
 	MemoryContextSwitchTo(old);
@@ -911,7 +944,7 @@ report_not_in_prior(const ChannelState *s, text *channel)
 
 	initStringInfo(&names);
 	for (int i = 0; i < s->nchannels; i++)
-		appendStringInfo(&names, "%s\"%.*s\"", i > 0 ? ", " : "", s->entries[i].name_len,
+		appendStringInfo(&names, "%s\"%.*s\"", i > 0 ? ", " : "", ENTRIES(s)[i].name_len,
 						 ENTRY_NAME(s, i));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -997,22 +1030,25 @@ channel_preference_trans(PG_FUNCTION_ARGS)
 		{
 			/* the prior's channels and parameters, with room for decayed sums if needed */
 			s = new_state(flags, start->nchannels, start->names_len);
-			memcpy(s->entries, start->entries, start->nchannels * sizeof(ChannelEntry));
+			memcpy(ENTRIES(s), ENTRIES(start), start->nchannels * sizeof(ChannelEntry));
 			memcpy(STATE_PARAMS(s), STATE_PARAMS(start), params_size(flags, start->nchannels));
 			memcpy(STATE_NAMES(s), STATE_NAMES(start), start->names_len);
-			s->prior_id = start->prior_id;
+			META(s)->prior_id = META(start)->prior_id;
 		}
 		else
 			s = new_state(flags, 0, 0);
-		s->as_of = as_of;
-		s->half_life = half_life;
-		s->half_life_usecs = half_life_usecs;
+		if (has_meta(flags))
+		{
+			META(s)->as_of = as_of;
+			META(s)->half_life = half_life;
+			META(s)->half_life_usecs = half_life_usecs;
+		}
 	}
 	else
 	{
 		s = (ChannelState *) PG_GETARG_POINTER(0);
-		if (unlikely(s->flags != flags || s->as_of != as_of || s->half_life_usecs != half_life_usecs ||
-					 (start && s->prior_id != start->prior_id)))
+		if (unlikely(s->flags != flags || META(s)->as_of != as_of || META(s)->half_life_usecs != half_life_usecs ||
+					 (start && META(s)->prior_id != META(start)->prior_id)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("prior, as_of or half_life differ within one group"),
@@ -1030,7 +1066,7 @@ channel_preference_trans(PG_FUNCTION_ARGS)
 	}
 	if (has_as_of && sent_at > as_of)
 		PG_RETURN_POINTER(s);
-	e = &s->entries[pos];
+	e = &ENTRIES(s)[pos];
 	if (unlikely(e->sends == PG_INT64_MAX))
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("too many sends")));
 	e->sends++;
@@ -1067,7 +1103,7 @@ posteriors(const ChannelState *s)
 
 	for (int i = 0; i < s->nchannels; i++)
 	{
-		const ChannelEntry *e = &s->entries[i];
+		const ChannelEntry *e = &ENTRIES(s)[i];
 		double		failures;
 		double		a0,
 					b0;
@@ -1318,7 +1354,7 @@ channel_preferred(PG_FUNCTION_ARGS)
 	best = best_channel(s, p);
 	if (best < 0)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(ENTRY_NAME(s, best), s->entries[best].name_len));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(ENTRY_NAME(s, best), ENTRIES(s)[best].name_len));
 }
 
 Datum
@@ -1366,7 +1402,7 @@ channel_scores(PG_FUNCTION_ARGS)
 					upper;
 
 		credible_interval(&p[i], &lower, &upper);
-		values[0] = PointerGetDatum(cstring_to_text_with_len(ENTRY_NAME(s, i), s->entries[i].name_len));
+		values[0] = PointerGetDatum(cstring_to_text_with_len(ENTRY_NAME(s, i), ENTRIES(s)[i].name_len));
 		values[1] = Float8GetDatum(p[i].sends);
 		values[2] = Float8GetDatum(p[i].responses);
 		values[3] = Float8GetDatum(p[i].mean);
@@ -1390,7 +1426,7 @@ append_double(StringInfo buf, double v)
 static void
 append_name(StringInfo buf, const ChannelState *s, int i)
 {
-	char	   *name = pnstrdup(ENTRY_NAME(s, i), s->entries[i].name_len);
+	char	   *name = pnstrdup(ENTRY_NAME(s, i), ENTRIES(s)[i].name_len);
 
 	escape_json(buf, name);
 	pfree(name);
@@ -1450,7 +1486,7 @@ channel_prior_json(PG_FUNCTION_ARGS)
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"strength\": ");
-	append_double(&buf, s->strength);
+	append_double(&buf, META(s)->strength);
 	appendStringInfoString(&buf, ", \"channels\": {");
 	for (int i = 0; i < s->nchannels; i++)
 	{
@@ -1462,7 +1498,7 @@ channel_prior_json(PG_FUNCTION_ARGS)
 			appendStringInfoString(&buf, ", ");
 		append_name(&buf, s, i);
 		appendStringInfo(&buf, ": {\"sends\": " INT64_FORMAT ", \"responses\": " INT64_FORMAT
-						 ", \"alpha0\": ", s->entries[i].sends, s->entries[i].responses);
+						 ", \"alpha0\": ", ENTRIES(s)[i].sends, ENTRIES(s)[i].responses);
 		append_double(&buf, a0);
 		appendStringInfoString(&buf, ", \"beta0\": ");
 		append_double(&buf, b0);
