@@ -265,3 +265,110 @@ omni_hyp2f1_scaled(double a, double b, double c, double z, double p)
 	}
 	return hyp2f1_reflected(a, b, c, z, p);
 }
+
+/* ---------- the incomplete beta function (channel preferences) ---------- */
+
+/* The continued fraction of I_x(a, b) (modified Lentz), good for x < (a + 1) / (a + b + 2). */
+static double
+beta_inc_fraction(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double		c = 1.0;
+	double		d = 1.0 - (a + b) * x / (a + 1.0);
+	double		h;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (int m = 1; m <= 100000; m++)
+	{
+		double		m2 = 2.0 * m;
+		double		num;
+		double		delta;
+
+		if ((m & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
+		d = 1.0 + num * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + num / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
+		d = 1.0 + num * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + num / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		delta = d * c;
+		h *= delta;
+		if (fabs(delta - 1.0) < 1e-16)
+			return h;
+	}
+	return NAN;
+}
+
+double
+omni_beta_inc(double a, double b, double x, double xc)
+{
+	double		front;
+
+	if (!(a > 0.0) || !(b > 0.0) || !(x >= 0.0) || !(xc >= 0.0) || isinf(a) || isinf(b))
+		return NAN;
+	if (x <= 0.0)
+		return 0.0;
+	if (xc <= 0.0)
+		return 1.0;
+	front = exp(a * log(x) + b * log(xc) - omni_lbeta(a, b));
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return front * beta_inc_fraction(a, b, x) / a;
+	return 1.0 - front * beta_inc_fraction(b, a, xc) / b;
+}
+
+double
+omni_beta_inc_inv(double a, double b, double p)
+{
+	double		lo = 0.0;
+	double		hi = 1.0;
+	double		x;
+	double		lbeta;
+
+	if (!(a > 0.0) || !(b > 0.0) || !(p >= 0.0 && p <= 1.0))
+		return NAN;
+	if (p == 0.0)
+		return 0.0;
+	if (p == 1.0)
+		return 1.0;
+	lbeta = omni_lbeta(a, b);
+	x = a / (a + b);
+	for (int i = 0; i < 400; i++)
+	{
+		double		f = omni_beta_inc(a, b, x, 1.0 - x) - p;
+		double		density;
+		double		next;
+
+		if (isnan(f))
+			return NAN;
+		if (f < 0.0)
+			lo = x;
+		else if (f > 0.0)
+			hi = x;
+		else
+			return x;
+		density = exp((a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - lbeta);
+		next = x - f / density;
+		/* Newton inside the bracket, bisection when it would leave it */
+		if (!(next > lo && next < hi) || !isfinite(next))
+			next = 0.5 * (lo + hi);
+		if (fabs(next - x) <= 4.0 * DBL_EPSILON * x || hi - lo <= 4.0 * DBL_EPSILON * hi)
+			return next;
+		x = next;
+	}
+	return x;
+}

@@ -32,6 +32,16 @@ extern double omni_hyp2f1_scaled(double a, double b, double c, double z, double 
  */
 extern double omni_lagrange(const double *xs, const double *ys, int n, double x);
 
+/*
+ * The regularised incomplete beta function I_x(a, b) for a, b > 0 and 0 <= x <= 1, by its
+ * continued fraction (on the side of x where it converges fast).  xc = 1 - x, passed
+ * separately so callers near 1 keep its precision.  NaN outside the domain.
+ */
+extern double omni_beta_inc(double a, double b, double x, double xc);
+
+/* The p-quantile of Beta(a, b), 0 <= p <= 1: the x with I_x(a, b) = p (bracketed Newton). */
+extern double omni_beta_inc_inv(double a, double b, double p);
+
 static inline double
 omni_hyp2f1(double a, double b, double c, double z)
 {
