@@ -68,6 +68,9 @@ typedef struct ZoneCache
 	char		key[ZONE_NAME_MAX + 1];	/* the argument as given */
 	pg_tz	   *tz;
 	char		name[ZONE_NAME_MAX + 1];	/* its canonical name */
+	/* best_send_time's prior: the raw bytes last seen and the checked value they gave */
+	struct varlena *prior_raw;
+	struct SendTimeState *prior;
 } ZoneCache;
 
 /* The zone named by argument argno (absent: UTC), looked up once per distinct name in a row. */
@@ -376,21 +379,45 @@ send_time_prior_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* the prior argument, which must be a population prior */
+/*
+ * The prior argument, which must be a population prior.  It is usually one value for the
+ * whole query (a one-row CTE), so the checked value is kept per call site, keyed by the
+ * argument's raw bytes: a compressed prior is not decompressed and checked again per row.
+ */
 static SendTimeState *
 prior_arg(FunctionCallInfo fcinfo, int argno)
 {
+	ZoneCache  *cache = (ZoneCache *) fcinfo->flinfo->fn_extra;	/* set by zone_arg */
+	struct varlena *raw;
 	SendTimeState *prior;
+	MemoryContext old;
 
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return NULL;
+	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	if (cache->prior != NULL && !VARATT_IS_EXTERNAL(raw) &&
+		VARSIZE_ANY(raw) == VARSIZE_ANY(cache->prior_raw) &&
+		memcmp(raw, cache->prior_raw, VARSIZE_ANY(raw)) == 0)
+		return cache->prior;
 	prior = send_time_arg(fcinfo, argno);
 	if (prior->kind != KIND_PRIOR)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("prior is a customer's send-time state, not a population prior"),
 				 errhint("Pass the value of omni.send_time_prior(engaged_at, tz) over the population, or NULL for a uniform prior.")));
-	return prior;
+	if (VARATT_IS_EXTERNAL(raw))
+		return prior;
+	if (cache->prior != NULL)
+	{
+		pfree(cache->prior_raw);
+		pfree(cache->prior);
+	}
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	cache->prior_raw = palloc(VARSIZE_ANY(raw));
+	memcpy(cache->prior_raw, raw, VARSIZE_ANY(raw));
+	cache->prior = copy_send_time_state(prior);
+	MemoryContextSwitchTo(old);
+	return cache->prior;
 }
 
 static bool

@@ -4,7 +4,7 @@
 -- states through text and binary, forged states, every bad input, and contact pressure
 -- against regr_slope and on generated data whose truth is known.
 BEGIN;
-SELECT plan(60);
+SELECT plan(61);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL extra_float_digits = 3;
 
@@ -206,6 +206,12 @@ SELECT throws_ok($$SELECT omni.best_send_time(now(), 'UTC', (SELECT s FROM one))
                  'prior is a customer''s send-time state, not a population prior', 'a customer state as prior');
 SELECT throws_ok($$SELECT omni.best_send_time(t, 'UTC', p) FROM (VALUES (now(), (SELECT p FROM prior)), (now(), NULL)) v(t, p)$$, '22023',
                  'prior differs within one group', 'different priors in one group');
+SELECT is((SELECT array_agg(omni.best_hour_of_week(s) ORDER BY g) FROM (
+              SELECT g, omni.best_send_time(t, 'UTC', p) AS s
+                FROM (SELECT g, timestamptz '2026-01-05 00:10+00' AS t,
+                             (SELECT omni.send_time_prior(x) FROM unnest(array_fill(timestamptz '2026-01-05 00:00+00' + g * interval '1 hour', ARRAY[50])) x) AS p
+                        FROM generate_series(10, 12) g) v GROUP BY g) y),
+          ARRAY[10, 11, 12], 'each group may have its own prior (a strong prior moves a one-event customer)');
 SELECT throws_ok($$SELECT omni.rollup(s) FROM (SELECT omni.best_send_time(now(), z) s FROM unnest(ARRAY['UTC','Asia/Tokyo']) z GROUP BY z) x$$,
                  '22023', 'cannot merge send-time states of different time zones: "Asia/Tokyo" and "UTC"', 'rollup across zones');
 SELECT throws_ok($$SELECT omni.rollup(s) FROM (SELECT s FROM one UNION ALL SELECT p FROM prior) x$$,
