@@ -83,6 +83,14 @@ ORDER BY customer;
 SELECT (omni.contact_pressure(sent_at, engaged, '2026-06-01')).*
 FROM sent_messages WHERE customer = 'dee';
 
+-- the stored form: one state per customer and half of the window, merged and read later
+CREATE TABLE pressure_states AS
+SELECT customer, sent_at >= timestamptz '2026-05-04' AS recent,
+       omni.contact_pressure_state_agg(sent_at, engaged, '2026-06-01', '56 days') AS state
+FROM sent_messages GROUP BY 1, 2;
+SELECT customer, (omni.contact_pressure(omni.rollup(state))).pressure
+FROM pressure_states GROUP BY customer ORDER BY customer;
+
 -- bad input
 SELECT omni.best_send_time(engaged_at, 'Europe/Berlyn') FROM engagement_times WHERE customer = 'ann';
 SELECT omni.best_send_time(engaged_at, tz) FROM engagement_times WHERE customer IN ('ann', 'bob');

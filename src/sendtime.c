@@ -51,6 +51,7 @@ PG_FUNCTION_INFO_V1(contact_pressure_state_send);
 PG_FUNCTION_INFO_V1(contact_pressure_trans);
 PG_FUNCTION_INFO_V1(contact_pressure_combine);
 PG_FUNCTION_INFO_V1(contact_pressure_final);
+PG_FUNCTION_INFO_V1(contact_pressure_read);
 
 /* ---------- local hour of the week ---------- */
 
@@ -972,10 +973,26 @@ contact_pressure_combine(PG_FUNCTION_ARGS)
  * at least MIN_SLOPE_MESSAGES messages in weeks of at least two different volumes; otherwise
  * undersaturated below low_volume messages per week and on target at or above it.
  */
+static Datum pressure_result(FunctionCallInfo fcinfo, const PressureState *state);
+
 Datum
 contact_pressure_final(PG_FUNCTION_ARGS)
 {
-	PressureState *state;
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	return pressure_result(fcinfo, pressure_arg(fcinfo, 0));
+}
+
+/* omni.contact_pressure(state): the classification of a stored state (STRICT) */
+Datum
+contact_pressure_read(PG_FUNCTION_ARGS)
+{
+	return pressure_result(fcinfo, pressure_arg(fcinfo, 0));
+}
+
+static Datum
+pressure_result(FunctionCallInfo fcinfo, const PressureState *state)
+{
 	TupleDesc	tupdesc;
 	Datum		values[PRESSURE_COLUMNS];
 	bool		nulls[PRESSURE_COLUMNS] = {0};
@@ -996,9 +1013,6 @@ contact_pressure_final(PG_FUNCTION_ARGS)
 	double		slope = 0,
 				se = 0;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	state = pressure_arg(fcinfo, 0);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -1071,5 +1085,5 @@ contact_pressure_final(PG_FUNCTION_ARGS)
 	values[10] = Float8GetDatum(slope / se);
 	nulls[8] = nulls[9] = !have_slope;
 	nulls[10] = !have_slope || se == 0;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }

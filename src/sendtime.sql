@@ -211,3 +211,43 @@ CREATE AGGREGATE @extschema@.contact_pressure(sent_at timestamptz, engaged boole
 );
 COMMENT ON AGGREGATE @extschema@.contact_pressure(timestamptz, boolean, timestamptz, interval, double precision) IS
     'contact_pressure with the weekly volume below which an unsaturated customer is undersaturated (default 2)';
+
+-- The storable form: the state itself, merged with omni.rollup and read with omni.contact_pressure(state),
+-- so a dbt model can keep one state per customer and channel (or per day's partition) and classify later.
+CREATE AGGREGATE @extschema@.contact_pressure_state_agg(sent_at timestamptz, engaged boolean, as_of timestamptz) (
+    SFUNC = @extschema@.contact_pressure_trans, STYPE = @extschema@.contact_pressure_state,
+    COMBINEFUNC = @extschema@.contact_pressure_combine,
+    SSPACE = 900, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.contact_pressure_state_agg(timestamptz, boolean, timestamptz) IS
+    'the storable state of omni.contact_pressure over the 28 days before as_of';
+CREATE AGGREGATE @extschema@.contact_pressure_state_agg(sent_at timestamptz, engaged boolean, as_of timestamptz,
+                                                        "window" interval) (
+    SFUNC = @extschema@.contact_pressure_trans, STYPE = @extschema@.contact_pressure_state,
+    COMBINEFUNC = @extschema@.contact_pressure_combine,
+    SSPACE = 900, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.contact_pressure_state_agg(timestamptz, boolean, timestamptz, interval) IS
+    'the storable state of omni.contact_pressure over a window of whole weeks before as_of';
+CREATE AGGREGATE @extschema@.contact_pressure_state_agg(sent_at timestamptz, engaged boolean, as_of timestamptz,
+                                                        "window" interval, low_volume double precision) (
+    SFUNC = @extschema@.contact_pressure_trans, STYPE = @extschema@.contact_pressure_state,
+    COMBINEFUNC = @extschema@.contact_pressure_combine,
+    SSPACE = 900, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.contact_pressure_state_agg(timestamptz, boolean, timestamptz, interval, double precision) IS
+    'the storable state of omni.contact_pressure with its low_volume threshold';
+
+CREATE AGGREGATE @extschema@.rollup(@extschema@.contact_pressure_state) (
+    SFUNC = @extschema@.contact_pressure_combine, STYPE = @extschema@.contact_pressure_state,
+    COMBINEFUNC = @extschema@.contact_pressure_combine,
+    SSPACE = 900, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.contact_pressure_state) IS
+    'merges contact pressure states of the same as_of, window and low_volume (e.g. per channel into per customer)';
+
+CREATE FUNCTION @extschema@.contact_pressure(state @extschema@.contact_pressure_state)
+    RETURNS @extschema@.contact_pressure_result
+    AS 'MODULE_PATHNAME', 'contact_pressure_read' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.contact_pressure(@extschema@.contact_pressure_state) IS
+    'the classification of a stored contact pressure state; equal to the aggregate over the same rows';

@@ -4,7 +4,7 @@
 -- states through text and binary, forged states, every bad input, and contact pressure
 -- against regr_slope and on generated data whose truth is known.
 BEGIN;
-SELECT plan(61);
+SELECT plan(66);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL extra_float_digits = 3;
 
@@ -305,6 +305,29 @@ SELECT customer_id % 7 AS k, omni.contact_pressure(sent_at, engaged, '2026-06-01
 FROM omni_pressure_tap_messages GROUP BY 1;
 SELECT is((SELECT count(*) FROM parallel_pressure p JOIN serial_pressure s USING (k) WHERE p.p = s.p), 7::bigint,
           'contact_pressure: parallel = serial, every float8 bit');
+
+-- the storable form: one state per customer and week-half (think: per channel or per load), merged later
+CREATE TEMP TABLE pressure_parts AS
+SELECT customer_id, (extract(dow FROM sent_at)::int % 2) AS part,
+       omni.contact_pressure_state_agg(sent_at, engaged, '2026-06-01', '84 days') AS s
+FROM omni_pressure_tap_messages GROUP BY 1, 2;
+SELECT is((SELECT count(*) FROM (SELECT customer_id, omni.contact_pressure(omni.rollup(s)) AS p FROM pressure_parts GROUP BY 1) r
+             FULL JOIN (SELECT customer_id, omni.contact_pressure(sent_at, engaged, '2026-06-01', '84 days') AS p
+                          FROM omni_pressure_tap_messages GROUP BY 1) a USING (customer_id)
+            WHERE r.p IS DISTINCT FROM a.p),
+          0::bigint, 'contact_pressure(rollup(per-part states)) = the aggregate over all rows, every column and bit');
+SELECT is((SELECT count(*) FROM pressure_parts WHERE omni.contact_pressure(s::text::omni.contact_pressure_state) IS DISTINCT FROM omni.contact_pressure(s)),
+          0::bigint, 'a stored state reads the same after its text round trip');
+SELECT is((SELECT count(*) FROM (SELECT customer_id, omni.contact_pressure_state_agg(sent_at, engaged, '2026-06-01') AS s,
+                                        omni.contact_pressure(sent_at, engaged, '2026-06-01') AS p
+                                   FROM omni_pressure_tap_messages GROUP BY 1) x
+            WHERE omni.contact_pressure(x.s) IS DISTINCT FROM x.p), 0::bigint,
+          'contact_pressure_state_agg read by contact_pressure(state) = the aggregate (default window)');
+SELECT throws_ok($$SELECT omni.rollup(s) FROM (SELECT omni.contact_pressure_state_agg(now(), true, '2026-06-01') UNION ALL
+                                               SELECT omni.contact_pressure_state_agg(now(), true, '2026-06-08')) v(s)$$,
+                 '22023', 'cannot merge contact pressure states of different as_of, window or low_volume',
+                 'rollup refuses states of different as_of');
+SELECT ok(omni.contact_pressure(NULL::omni.contact_pressure_state) IS NULL, 'contact_pressure(NULL state) is NULL (STRICT)');
 
 SELECT throws_ok($$SELECT omni.contact_pressure(now(), NULL, now())$$, '22004', 'engaged cannot be NULL', 'a NULL engaged is an error');
 SELECT throws_ok($$SELECT omni.contact_pressure(now(), true, NULL)$$, '22004', 'as_of cannot be NULL', 'a NULL as_of is an error');
