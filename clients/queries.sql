@@ -422,3 +422,73 @@ SELECT omni.engagement_persona(0.55, 0.004, 0.215, 0.012) AS persona, omni.rfm_s
 SELECT (m).*, omni.p_alive(m, 2, 30.43, 38.86) AS p_alive,
        omni.expected_events(m, 39, 2, 30.43, 38.86) AS next_39_weeks
 FROM (SELECT omni.bgnbd_model(0.243, 4.414, 0.793, 2.426) AS m) x;
+
+-- @query channel_preference
+-- docs/channels.md: the preferred channel and its confidence as plain columns, one row per customer
+-- (Ann's email 3 of 4 and SMS 1 of 1 tie on the posterior mean 2/3: more evidence wins)
+-- @column customer VARCHAR str
+-- @column preferred_channel VARCHAR str
+-- @column confidence DOUBLE float
+-- @column preferred_without_push VARCHAR str
+-- @row ann | email | 0.4761904761904758 | email
+-- @row bob | push | 0.8857142857142846 | email
+WITH m(customer, channel, engaged) AS (VALUES
+    ('ann', 'email', true), ('ann', 'email', true), ('ann', 'email', false), ('ann', 'email', true),
+    ('ann', 'sms', true),
+    ('bob', 'push', true), ('bob', 'push', true), ('bob', 'email', false), ('bob', 'email', false), ('bob', 'email', true))
+SELECT customer, omni.preferred_channel(p) AS preferred_channel, omni.channel_confidence(p) AS confidence,
+       omni.preferred_channel(p, '{push}') AS preferred_without_push
+FROM (SELECT customer, omni.channel_preference(channel, engaged) AS p FROM m GROUP BY customer) x
+ORDER BY customer;
+
+-- @query channel_scores_lateral
+-- the per-channel ranking a BI tool charts with a LATERAL join: no jsonb to parse
+-- @column channel VARCHAR str
+-- @column sends DOUBLE float
+-- @column responses DOUBLE float
+-- @column posterior_mean DOUBLE float
+-- @column ci_lower DOUBLE float
+-- @column ci_upper DOUBLE float
+-- @column p_best DOUBLE float
+-- @row email | 4 | 3 | 0.6666666666666666 | 0.28358206388191054 | 0.9472550494736831 | 0.4761904761904758
+-- @row sms | 1 | 1 | 0.6666666666666666 | 0.15811388300841897 | 0.9874208829065749 | 0.5238095238095233
+WITH m(customer, channel, engaged) AS (VALUES
+    ('ann', 'email', true), ('ann', 'email', true), ('ann', 'email', false), ('ann', 'email', true),
+    ('ann', 'sms', true))
+SELECT s.* FROM (SELECT omni.channel_preference(channel, engaged) AS p FROM m) x,
+     LATERAL omni.channel_scores(x.p) s ORDER BY s.channel;
+
+-- @query best_send_time
+-- docs/sendtime.md: the best local hour of the week (0 = Monday 00:00) and of the day, as integers;
+-- 17:30 UTC on 31 March is 19:30 in Berlin (summer time), like 18:10 UTC on 2 March (winter time)
+-- @column best_hour_of_week INTEGER int
+-- @column best_hour_of_day INTEGER int
+-- @column confidence DOUBLE float
+-- @column events BIGINT int
+-- @column time_zone VARCHAR str
+-- @row 19 | 19 | 0.06527093596059112 | 5 | Europe/Berlin
+WITH e(engaged_at) AS (VALUES (timestamptz '2026-03-02 18:10:00+00'), ('2026-03-09 18:40:00+00'), ('2026-03-16 19:05:00+00'),
+                              ('2026-03-31 17:30:00+00'), ('2026-04-06 17:50:00+00'))
+SELECT omni.best_hour_of_week(s) AS best_hour_of_week, omni.best_hour_of_day(s) AS best_hour_of_day,
+       omni.send_time_confidence(s) AS confidence, omni.event_count(s) AS events, omni.time_zone(s) AS time_zone
+FROM (SELECT omni.best_send_time(engaged_at, 'Europe/Berlin') AS s FROM e) x;
+
+-- @query contact_pressure
+-- docs/sendtime.md's Dee: the pressure class and the figures behind it, expanded to columns
+-- @column pressure VARCHAR str
+-- @column weeks INTEGER int
+-- @column messages BIGINT int
+-- @column responses BIGINT int
+-- @column messages_per_week DOUBLE float
+-- @column response_rate DOUBLE float
+-- @column low_volume_rate DOUBLE float
+-- @column high_volume_rate DOUBLE float
+-- @column slope DOUBLE float
+-- @column slope_se DOUBLE float
+-- @column slope_z DOUBLE float
+-- @row saturated | 8 | 27 | 8 | 3.375 | 0.2962962962962963 | 1 | 0.09523809523809523 | -0.22175141242937862 | 0.029926175564423004 | -7.409948255900842
+WITH m(sent_at, engaged) AS (
+    SELECT timestamptz '2026-06-01' - (w + 1) * interval '7 days' + k * interval '1 day',
+           k <= CASE WHEN v <= 2 THEN v ELSE greatest(3 - v / 2, 0) END
+    FROM (VALUES (0, 6), (1, 1), (2, 5), (3, 2), (4, 6), (5, 1), (6, 4), (7, 2)) wv(w, v), generate_series(1, v) k)
+SELECT (omni.contact_pressure(sent_at, engaged, '2026-06-01', '56 days')).* FROM m;
