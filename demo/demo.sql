@@ -411,3 +411,70 @@ SELECT CASE WHEN p < 0.2 THEN '1. lapsed (< 0.2)' WHEN p < 0.5 THEN '2. at risk 
 FROM (SELECT omni.p_alive(m.model, (r.s).frequency, (r.s).recency, (r.s).n) AS p
       FROM reading r CROSS JOIN reading_model m) x
 GROUP BY 1 ORDER BY 1;
+
+-- ---------------------------------------------------------------------------------------
+-- Where and when to reach each customer.  One row per delivered message: did the person respond
+-- (the channel's human signal: an open for email and push, a click for sms and web) and when,
+-- and did they unsubscribe from that channel.
+CREATE TEMP TABLE responses AS
+SELECT f.customer_id, f.channel, f.sent_at, coalesce(f.human_hit, false) AS engaged,
+       CASE WHEN f.channel IN ('email', 'push') THEN (o.o).first_human_open_at ELSE (o.o).first_human_click_at END AS engaged_at,
+       coalesce((o.o).unsubscribed, false) AS unsubscribed
+FROM facts f JOIN outcomes o USING (message_id)
+WHERE f.delivered;
+-- the population's priors, computed once: each channel's response rate (strength 10) and the
+-- local hours of the week people respond at
+CREATE TEMP TABLE priors AS
+SELECT (SELECT omni.channel_prior(channel, engaged) FROM responses) AS channel_prior,
+       (SELECT omni.send_time_prior(r.engaged_at, c.time_zone) FROM responses r JOIN demo.customers c USING (customer_id)) AS send_time_prior;
+CREATE TEMP TABLE reach AS
+SELECT r.customer_id, c.time_zone, count(*) AS messages,
+       omni.channel_preference(r.channel, r.engaged, r.sent_at, (SELECT channel_prior FROM priors),
+                               timestamptz '2025-10-20 12:00+00', interval '90 days') AS pref,
+       coalesce(array_agg(DISTINCT r.channel) FILTER (WHERE r.unsubscribed), '{}') AS opted_out,
+       omni.best_send_time(r.engaged_at, c.time_zone, (SELECT send_time_prior FROM priors)) AS send_time,
+       omni.contact_pressure(r.sent_at, r.engaged, timestamptz '2025-10-20 12:00+00', interval '8 weeks') AS pressure
+FROM responses r JOIN demo.customers c USING (customer_id)
+GROUP BY 1, 2;
+
+\echo '(8) Where and when to reach them: each channel''s posterior response rate (90-day half-life, shrunk to the population), the preferred one'
+\echo '    among those not unsubscribed with P(it truly is the best), the best local hour, and the contact pressure of the last 8 weeks'
+SELECT r.customer_id, r.messages,
+       (SELECT string_agg(s.channel || ' ' || round(s.posterior_mean::numeric, 2) || ' (' || round(s.responses::numeric, 1)
+                          || '/' || round(s.sends::numeric, 1) || ')', ', ' ORDER BY s.posterior_mean DESC, s.channel)
+          FROM omni.channel_scores(r.pref) s) AS ranking,
+       r.opted_out, omni.preferred_channel(r.pref, r.opted_out) AS preferred,
+       round(omni.channel_confidence(r.pref, r.opted_out)::numeric, 2) AS confidence,
+       (ARRAY['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'])[omni.best_hour_of_week(r.send_time) / 24 + 1]
+           || ' ' || lpad(omni.best_hour_of_day(r.send_time)::text, 2, '0') || ':00 ' || r.time_zone AS best_time,
+       round(omni.send_time_confidence(r.send_time)::numeric, 2) AS time_confidence,
+       (r.pressure).pressure
+FROM reach r
+WHERE r.customer_id IN (SELECT customer_id FROM reach ORDER BY messages DESC, customer_id LIMIT 4)
+   OR r.customer_id IN (SELECT customer_id FROM reach WHERE opted_out <> '{}' ORDER BY messages DESC, customer_id LIMIT 1)
+   OR r.customer_id IN (SELECT customer_id FROM reach WHERE (pressure).pressure = 'saturated' ORDER BY messages DESC, customer_id LIMIT 1)
+ORDER BY r.messages DESC, r.customer_id;
+
+\echo '(8b) How many customers prefer each channel, among those who responded at least once: omni (posterior, confidence) vs. the naive'
+\echo '     "highest raw response rate" rule, which crowns a channel answered 1 of 1 times and ignores opt-outs'
+WITH naive AS (
+    SELECT DISTINCT ON (customer_id) customer_id, channel
+    FROM responses GROUP BY customer_id, channel
+    HAVING customer_id IN (SELECT customer_id FROM responses WHERE engaged)
+    ORDER BY customer_id, avg(engaged::int) DESC, channel
+)
+SELECT coalesce(o.channel, n.channel) AS channel, o.customers AS omni_prefers, o.avg_confidence,
+       n.customers AS naive_prefers
+FROM (SELECT omni.preferred_channel(pref, opted_out) AS channel, count(*) AS customers,
+             round(avg(omni.channel_confidence(pref, opted_out))::numeric, 2) AS avg_confidence
+        FROM reach WHERE customer_id IN (SELECT customer_id FROM responses WHERE engaged) GROUP BY 1) o
+FULL JOIN (SELECT channel, count(*) AS customers FROM naive GROUP BY 1) n USING (channel)
+ORDER BY 2 DESC NULLS LAST, 1;
+
+\echo '(8c) Contact pressure over the last 8 weeks: response rate in light vs. heavy weeks'
+SELECT (pressure).pressure, count(*) AS customers,
+       round(avg((pressure).messages_per_week)::numeric, 2) AS messages_per_week,
+       round(avg((pressure).low_volume_rate)::numeric, 3) AS rate_light_weeks,
+       round(avg((pressure).high_volume_rate)::numeric, 3) AS rate_heavy_weeks
+FROM reach WHERE pressure IS NOT NULL
+GROUP BY 1 ORDER BY 1;
