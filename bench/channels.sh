@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# bench/channels.sh [scale] — each customer's preferred channel (issue 7): omni vs the plain SQL
-# a data team writes, both against the floor of any per-customer aggregate.
+# bench/channels.sh [scale [workload]] — each customer's preferred channel (workload `channel`,
+# the default) or best send time (workload `sendtime`): omni vs the plain SQL a data team
+# writes, both against the floor of any per-customer aggregate.
 #
-#   pg_virtualenv -t -v 15 bash bench/channels.sh 100     # or against a running server
+#   pg_virtualenv -t -v 15 bash bench/channels.sh 100            # or against a running server
+#   pg_virtualenv -t -v 15 bash bench/channels.sh 100 sendtime
 #
 # Connects with the usual PGHOST/PGPORT/PGUSER; uses database $BENCH_DB (omni_bench), creating
 # it and `CREATE EXTENSION IF NOT EXISTS omni` when missing (it does not build or install omni).
@@ -10,12 +12,21 @@
 # 10M / 1M) in schema bench_channels, regenerated only when its meta table records another
 # scale or seed.
 #
-# Sides (each gives customer_id and v, one row a customer):
+# Sides (each gives customer_id and v, one row a customer), workload channel (10 messages a
+# customer on average):
 #   floor   SELECT customer_id, count(*) FROM messages GROUP BY 1
 #   omni    omni.preferred_channel(omni.channel_preference(channel, engaged)) ... GROUP BY 1
 #   plain   GROUP BY customer_id, channel -> sends, responses -> posterior mean
 #           (responses + 1) / (sends + 2) in SQL -> DISTINCT ON (customer_id) ordered by it,
 #           with omni's tie-break (more sends, then channel name in byte order)
+# workload sendtime, over engagements (the engaged messages, ~2 a customer at scale 100, each
+# at a local time in the customer's zone):
+#   floor   SELECT customer_id, count(*) FROM engagements GROUP BY 1
+#   omni    omni.best_hour_of_week(omni.best_send_time(engaged_at, tz)) ... GROUP BY 1
+#   plain   GROUP BY customer_id, local hour of the ISO week (extract() AT TIME ZONE tz) ->
+#           counts -> smoothed counts c(h-1) + 2 c(h) + c(h+1) around the week -> DISTINCT ON
+#           (customer_id) ordered by them, ties to the lowest hour: the argmax of omni's
+#           posterior under its uniform prior (docs/sendtime.md), in integers
 #
 # PostgreSQL's default planner settings (no enable_* switches, parallel costs untouched).
 # Each side runs once under EXPLAIN ANALYZE (the warm-up; its plan summarised), then
@@ -31,6 +42,12 @@ cd "$(dirname "$0")/.."
 . scripts/common.sh
 
 SCALE=${1:-${SCALE:-1}}
+WORKLOAD=${2:-channel}
+case $WORKLOAD in
+    channel) TABLE=messages ;;
+    sendtime) TABLE=engagements ;;
+    *) echo "bench/channels.sh: workload must be channel or sendtime, not $WORKLOAD" >&2; exit 2 ;;
+esac
 DB=${BENCH_DB:-omni_bench}
 REPS=${BENCH_REPS:-5}
 SEED=${BENCH_SEED:-42}
@@ -56,7 +73,7 @@ psql_db -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS om
 
 # (two steps: a query naming a missing table fails to parse, whatever a CASE around it says)
 current=
-if [ "$(psql_db -At -c "SELECT to_regclass('bench_channels.meta') IS NOT NULL")" = t ]; then
+if [ "$(psql_db -At -c "SELECT to_regclass('bench_channels.meta') IS NOT NULL AND to_regclass('bench_channels.engagements') IS NOT NULL")" = t ]; then
     current=$(psql_db -At -c "SELECT format('%s|%s', scale, seed) FROM bench_channels.meta LIMIT 1")
 fi
 wanted=$(psql_db -At -c "SELECT format('%s|%s', ${SCALE}::numeric, ${SEED})")
@@ -68,20 +85,40 @@ else
 fi
 # ---------- the queries: customer_id, v ----------
 query() {
-    case $1 in
-        floor) cat <<SQL
+    case $WORKLOAD:$1 in
+        *:floor) cat <<SQL
 SELECT customer_id, count(*) AS v
-FROM bench_channels.messages
+FROM bench_channels.$TABLE
 GROUP BY 1
 SQL
         ;;
-        omni) cat <<SQL
+        sendtime:omni) cat <<SQL
+SELECT customer_id, omni.best_hour_of_week(omni.best_send_time(engaged_at, tz)) AS v
+FROM bench_channels.engagements
+GROUP BY 1
+SQL
+        ;;
+        sendtime:best) cat <<SQL
+SELECT DISTINCT ON (customer_id) customer_id, h AS v
+FROM (SELECT customer_id, (h + d + 168) % 168 AS h, sum(c * (2 - abs(d))) AS score
+      FROM (SELECT customer_id,
+                   (extract(isodow FROM engaged_at AT TIME ZONE tz)::int - 1) * 24
+                   + extract(hour FROM engaged_at AT TIME ZONE tz)::int AS h,
+                   count(*) AS c
+            FROM bench_channels.engagements
+            GROUP BY 1, 2) counts
+      CROSS JOIN (VALUES (-1), (0), (1)) AS shift(d)
+      GROUP BY 1, 2) smoothed
+ORDER BY customer_id, score DESC, h
+SQL
+        ;;
+        channel:omni) cat <<SQL
 SELECT customer_id, omni.preferred_channel(omni.channel_preference(channel, engaged)) AS v
 FROM bench_channels.messages
 GROUP BY 1
 SQL
         ;;
-        best) cat <<SQL
+        channel:best) cat <<SQL
 SELECT DISTINCT ON (customer_id) customer_id, channel AS v
 FROM (SELECT customer_id, channel, count(*) AS sends, count(*) FILTER (WHERE engaged) AS responses
       FROM bench_channels.messages
@@ -228,8 +265,8 @@ FROM timing t CROSS JOIN (SELECT max(n) AS n FROM timing WHERE side = 'floor cou
 GROUP BY t.side;
 
 \\echo
-SELECT format('scale %s: %s messages, %s customers; %s runs each (ms)',
-              m.scale, m.n_messages, m.n_customers, $REPS)
+SELECT format('workload $WORKLOAD, scale %s: %s messages, %s customers; %s rows of $TABLE; %s runs each (ms)',
+              m.scale, m.n_messages, m.n_customers, (SELECT count(*) FROM bench_channels.$TABLE), $REPS)
 FROM bench_channels.meta m \\g (tuples_only)
 WITH s AS (
     SELECT side, min(ms) AS best, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median

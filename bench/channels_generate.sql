@@ -13,6 +13,7 @@
 --   engaged     with probability base(channel) * (0.2 + 1.6 * affinity(customer, channel)):
 --               base email 0.20, push 0.12, sms 0.30; affinity a per-customer uniform draw
 --   sent_at     the year before 2024-07-01 00:00 UTC, in time order (a log loaded daily)
+-- bench_channels.engagements (customer_id, tz, engaged_at): see below (the send-time workload)
 \set ON_ERROR_STOP on
 \if :{?scale}
 \else
@@ -72,6 +73,22 @@ FROM (SELECT j, 1 + least(floor(bench_channels.u(j, 1) * :n_customers)::bigint, 
       FROM generate_series(1, :n_messages::bigint) AS j) AS g;
 
 VACUUM (FREEZE, ANALYZE) bench_channels.messages;
+
+-- bench_channels.engagements (customer_id, tz, engaged_at), for the send-time workload: one row
+-- per engaged message, at the customer's own local hour two times in three (a per-customer hour
+-- from 06:00 to 22:59) and at any hour otherwise, on the local day the message was sent, in one
+-- of six zones per customer (three with DST in different weeks, Tokyo without, Sydney southern).
+CREATE TABLE bench_channels.engagements AS
+SELECT customer_id, tz,
+       (date_trunc('day', sent_at AT TIME ZONE tz)
+        + CASE WHEN bench_channels.u(i, 22) < 0.67 THEN 6 + floor(bench_channels.u(customer_id, 21) * 17)
+               ELSE floor(bench_channels.u(i, 23) * 24) END * interval '1 hour'
+        + floor(bench_channels.u(i, 24) * 3600) * interval '1 second') AT TIME ZONE tz AS engaged_at
+FROM (SELECT customer_id, sent_at, (extract(epoch FROM sent_at) * 1000000)::bigint AS i,
+             (ARRAY['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Europe/Berlin',
+                    'Asia/Tokyo', 'Australia/Sydney'])[1 + floor(bench_channels.u(customer_id, 20) * 6)::int] AS tz
+      FROM bench_channels.messages WHERE engaged) AS e;
+VACUUM (FREEZE, ANALYZE) bench_channels.engagements;
 
 INSERT INTO bench_channels.meta
 SELECT :scale, :seed, timestamptz '2024-07-01 00:00:00+00',

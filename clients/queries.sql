@@ -460,13 +460,14 @@ SELECT s.* FROM (SELECT omni.channel_preference(channel, engaged) AS p FROM m) x
 
 -- @query best_send_time
 -- docs/sendtime.md: the best local hour of the week (0 = Monday 00:00) and of the day, as integers;
--- 17:30 UTC on 31 March is 19:30 in Berlin (summer time), like 18:10 UTC on 2 March (winter time)
+-- 17:30 UTC on 31 March is 19:30 in Berlin (summer time), like 18:10 UTC on 2 March (winter time);
+-- the confidence is (4/7 + 7) / (4 × 29) = 53/812 = 0.0652709359605911… (docs/sendtime.md), to the last bit or so
 -- @column best_hour_of_week INTEGER int
 -- @column best_hour_of_day INTEGER int
 -- @column confidence DOUBLE float
 -- @column events BIGINT int
 -- @column time_zone VARCHAR str
--- @row 19 | 19 | 0.06527093596059112 | 5 | Europe/Berlin
+-- @row 19 | 19 | 0.06527093596059114 | 5 | Europe/Berlin
 WITH e(engaged_at) AS (VALUES (timestamptz '2026-03-02 18:10:00+00'), ('2026-03-09 18:40:00+00'), ('2026-03-16 19:05:00+00'),
                               ('2026-03-31 17:30:00+00'), ('2026-04-06 17:50:00+00'))
 SELECT omni.best_hour_of_week(s) AS best_hour_of_week, omni.best_hour_of_day(s) AS best_hour_of_day,

@@ -553,23 +553,35 @@ send_time_final(PG_FUNCTION_ARGS)
 static void
 posterior(const SendTimeState *state, double *q)
 {
-	double		m[HOURS_PER_WEEK];
-	double		denominator = SEND_TIME_STRENGTH + (double) state->events;
+	double		alpha[HOURS_PER_WEEK];
+	double		denominator = 4.0 * (SEND_TIME_STRENGTH + (double) state->events);
 
 	for (int h = 0; h < HOURS_PER_WEEK; h++)
 	{
-		double		alpha;
-
 		if (state->flags & FLAG_HAS_PRIOR)
-			alpha = SEND_TIME_STRENGTH * ((double) state->prior_counts[h] + 1.0) /
+			alpha[h] = SEND_TIME_STRENGTH * ((double) state->prior_counts[h] + 1.0) /
 				((double) state->prior_events + HOURS_PER_WEEK);
 		else
-			alpha = SEND_TIME_STRENGTH / HOURS_PER_WEEK;
-		m[h] = (alpha + (double) state->counts[h]) / denominator;
+			alpha[h] = SEND_TIME_STRENGTH / HOURS_PER_WEEK;
 	}
+
+	/*
+	 * q_h = (m_(h-1) + 2 m_h + m_(h+1)) / 4 with m_h = (alpha_h + c_h) / (S + n), summed as
+	 * (the prior's part + the counts' part) / (4 (S + n)).  The counts' part is an exact
+	 * integer, and the prior's part is computed the same way for every hour, so hours that tie
+	 * mathematically (uniform prior, equal smoothed counts) get identical bits and the
+	 * documented tie-break (the lowest hour) holds; counts stay exact in a double below 2^53.
+	 */
 	for (int h = 0; h < HOURS_PER_WEEK; h++)
-		q[h] = 0.25 * m[(h + HOURS_PER_WEEK - 1) % HOURS_PER_WEEK] + 0.5 * m[h] +
-			0.25 * m[(h + 1) % HOURS_PER_WEEK];
+	{
+		int			prev = (h + HOURS_PER_WEEK - 1) % HOURS_PER_WEEK;
+		int			next = (h + 1) % HOURS_PER_WEEK;
+		double		prior_part = alpha[prev] + 2.0 * alpha[h] + alpha[next];
+		double		count_part = (double) state->counts[prev] + 2.0 * (double) state->counts[h] +
+			(double) state->counts[next];
+
+		q[h] = (prior_part + count_part) / denominator;
+	}
 }
 
 /* the highest of n scores; ties go to the lowest index */

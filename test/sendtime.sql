@@ -4,7 +4,7 @@
 -- states through text and binary, forged states, every bad input, and contact pressure
 -- against regr_slope and on generated data whose truth is known.
 BEGIN;
-SELECT plan(66);
+SELECT plan(68);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL extra_float_digits = 3;
 
@@ -305,6 +305,15 @@ SELECT customer_id % 7 AS k, omni.contact_pressure(sent_at, engaged, '2026-06-01
 FROM omni_pressure_tap_messages GROUP BY 1;
 SELECT is((SELECT count(*) FROM parallel_pressure p JOIN serial_pressure s USING (k) WHERE p.p = s.p), 7::bigint,
           'contact_pressure: parallel = serial, every float8 bit');
+
+-- ties: one event at Monday 10:xx and one at 12:xx (UTC) give hours 10, 11 and 12 the same smoothed
+-- counts (2 + 0, 1 + 1, 0 + 2 halves): the same posterior to the bit, and the lowest hour wins
+SELECT is((SELECT count(DISTINCT posterior) FROM omni.send_time_scores(
+              (SELECT omni.best_send_time(t) FROM (VALUES (timestamptz '2026-03-16 10:20+00'), ('2026-03-16 12:40+00')) v(t)))
+            WHERE hour_of_week IN (10, 11, 12)), 1::bigint,
+          'hours that tie mathematically get the same posterior bits');
+SELECT is(omni.best_hour_of_week(omni.best_send_time(t)), 10, 'a tie goes to the lowest hour of the week')
+FROM (VALUES (timestamptz '2026-03-16 12:40+00'), ('2026-03-16 10:20+00')) v(t);
 
 -- the storable form: one state per customer and week-half (think: per channel or per load), merged later
 CREATE TEMP TABLE pressure_parts AS
