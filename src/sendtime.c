@@ -71,7 +71,7 @@ typedef struct ZoneCache
 	char		name[ZONE_NAME_MAX + 1];	/* its canonical name */
 	/* best_send_time's prior: the raw bytes last seen and the checked value they gave */
 	struct varlena *prior_raw;
-	struct SendTimeState *prior;
+	struct SendTime *prior;
 } ZoneCache;
 
 /* The zone named by argument argno (absent: UTC), looked up once per distinct name in a row. */
@@ -149,20 +149,88 @@ send_time_local_hour_of_week(PG_FUNCTION_ARGS)
 
 #define FLAG_HAS_PRIOR	0x01	/* a customer state with the prior's counts embedded */
 
-typedef struct SendTimeState
+/*
+ * A state unpacked for reading and merging: every hour's count.  The datum (below) keeps
+ * the same content packed.
+ */
+typedef struct SendTime
 {
-	int32		vl_len_;		/* varlena header (do not touch directly) */
-	uint8		version;		/* SEND_TIME_VERSION */
 	uint8		kind;			/* KIND_* */
 	uint8		flags;			/* FLAG_* */
 	uint8		zone_len;		/* bytes of zone (customer states; 0 for priors) */
-	int32		reserved;		/* zero */
 	int64		events;			/* sum of counts */
 	int64		prior_events;	/* sum of prior_counts */
 	int64		counts[HOURS_PER_WEEK];
 	int64		prior_counts[HOURS_PER_WEEK];	/* zeros without FLAG_HAS_PRIOR */
 	char		zone[ZONE_NAME_MAX + 1];	/* canonical zone name, NUL-terminated */
-} SendTimeState;
+} SendTime;
+
+/*
+ * The datum, sized to its content, because a customer engages in a few hours of the week and
+ * millions of states cross from parallel workers and sit in hash tables: the header; the zone
+ * name, NUL-terminated and zero-padded to 8 bytes; the hourly counts, either sparse (the
+ * nonzero ones: nsparse counts, then their hours in increasing order, zero-padded to 8 bytes)
+ * when at most SPARSE_MAX hours are nonzero, or dense (168 counts, nsparse = DENSE) otherwise;
+ * then, with FLAG_HAS_PRIOR, the prior's 168 counts.  The form is canonical (one content, one
+ * byte string), so equal states compare equal byte for byte.  The text and binary forms are
+ * the dense layout of docs/sendtime.md, whatever the datum's.
+ */
+#define SPARSE_MAX	32
+#define DENSE		255
+
+typedef struct PackedSendTime
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		version;		/* SEND_TIME_VERSION */
+	uint8		kind;
+	uint8		flags;
+	uint8		zone_len;
+	uint8		nsparse;		/* 0..SPARSE_MAX nonzero hours stored sparse, or DENSE */
+	uint8		reserved[3];	/* zero */
+	int64		events;
+	int64		prior_events;
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+} PackedSendTime;
+
+#define PACKED_HEADER	offsetof(PackedSendTime, data)
+
+static inline Size
+zone_area(int zone_len)
+{
+	return TYPEALIGN(8, zone_len + 1);
+}
+
+static inline Size
+counts_area(int nsparse)
+{
+	return nsparse == DENSE ? sizeof(int64) * HOURS_PER_WEEK : sizeof(int64) * nsparse + TYPEALIGN(8, nsparse);
+}
+
+static inline Size
+packed_size(int zone_len, int nsparse, int flags)
+{
+	return PACKED_HEADER + zone_area(zone_len) + counts_area(nsparse) +
+		((flags & FLAG_HAS_PRIOR) ? sizeof(int64) * HOURS_PER_WEEK : 0);
+}
+
+static inline int64 *
+packed_counts(const PackedSendTime *p)
+{
+	return (int64 *) (p->data + zone_area(p->zone_len));
+}
+
+/* the hours of a sparse state's counts */
+static inline uint8 *
+packed_hours(const PackedSendTime *p)
+{
+	return (uint8 *) (packed_counts(p) + p->nsparse);
+}
+
+static inline int64 *
+packed_prior(const PackedSendTime *p)
+{
+	return (int64 *) ((char *) packed_counts(p) + counts_area(p->nsparse));
+}
 
 static void
 report_bad_send_time(int errcode_value, const char *detail)
@@ -174,24 +242,72 @@ report_bad_send_time(int errcode_value, const char *detail)
 					 "or omni.rollup(), or from its own text or binary output; it cannot be edited.")));
 }
 
-static SendTimeState *
-new_send_time_state(uint8 kind)
+/* the datum of an unpacked state, in the current memory context */
+static PackedSendTime *
+pack_send_time(const SendTime *s)
 {
-	SendTimeState *state = palloc0(sizeof(SendTimeState));
+	int			nonzero = 0;
+	int			nsparse;
+	PackedSendTime *p;
+	int64	   *counts;
 
-	SET_VARSIZE(state, sizeof(SendTimeState));
-	state->version = SEND_TIME_VERSION;
-	state->kind = kind;
-	return state;
+	for (int h = 0; h < HOURS_PER_WEEK; h++)
+		nonzero += s->counts[h] != 0;
+	nsparse = nonzero <= SPARSE_MAX ? nonzero : DENSE;
+	p = palloc0(packed_size(s->zone_len, nsparse, s->flags));
+	SET_VARSIZE(p, packed_size(s->zone_len, nsparse, s->flags));
+	p->version = SEND_TIME_VERSION;
+	p->kind = s->kind;
+	p->flags = s->flags;
+	p->zone_len = s->zone_len;
+	p->nsparse = nsparse;
+	p->events = s->events;
+	p->prior_events = s->prior_events;
+	memcpy(p->data, s->zone, s->zone_len);
+	counts = packed_counts(p);
+	if (nsparse == DENSE)
+		memcpy(counts, s->counts, sizeof(s->counts));
+	else
+	{
+		uint8	   *hours = packed_hours(p);
+		int			i = 0;
+
+		for (int h = 0; h < HOURS_PER_WEEK; h++)
+			if (s->counts[h] != 0)
+			{
+				counts[i] = s->counts[h];
+				hours[i++] = (uint8) h;
+			}
+	}
+	if (s->flags & FLAG_HAS_PRIOR)
+		memcpy(packed_prior(p), s->prior_counts, sizeof(s->prior_counts));
+	return p;
 }
 
-static SendTimeState *
-copy_send_time_state(const SendTimeState *state)
+/* the unpacked content of a datum whose layout was checked (or that this file built) */
+static void
+unpack_send_time(const PackedSendTime *p, SendTime *s)
 {
-	SendTimeState *copy = palloc(sizeof(SendTimeState));
+	const int64 *counts = packed_counts(p);
 
-	memcpy(copy, state, sizeof(SendTimeState));
-	return copy;
+	memset(s, 0, sizeof(SendTime));
+	s->kind = p->kind;
+	s->flags = p->flags;
+	s->zone_len = p->zone_len;
+	s->events = p->events;
+	s->prior_events = p->prior_events;
+	memcpy(s->zone, p->data, p->zone_len);
+	if (p->nsparse == DENSE)
+		memcpy(s->counts, counts, sizeof(s->counts));
+	else
+	{
+		const uint8 *hours = packed_hours(p);
+
+		for (int i = 0; i < p->nsparse; i++)
+			s->counts[hours[i]] = counts[i];
+	}
+	if (p->flags & FLAG_HAS_PRIOR)
+		memcpy(s->prior_counts, packed_prior(p), sizeof(s->prior_counts));
 }
 
 /* sum of non-negative counts, or -1 when one is negative or the sum overflows */
@@ -206,20 +322,25 @@ sum_counts(const int64 *counts)
 	return total;
 }
 
-/* Every invariant of a state; forged or damaged bytes fail here. */
 static void
-check_send_time(const SendTimeState *state, int errcode_value)
+check_version(int version, int errcode_value)
+{
+	if (version != SEND_TIME_VERSION)
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("unsupported omni.send_time_state format version %d", version),
+				 errhint("This omni reads version %d; upgrade omni on the reading side.", SEND_TIME_VERSION)));
+}
+
+/* Every invariant of a state's content; forged or damaged bytes fail here. */
+static void
+check_send_time(const SendTime *state, int errcode_value)
 {
 	int64		total;
 
-	if (state->version != SEND_TIME_VERSION)
-		ereport(ERROR,
-				(errcode(errcode_value),
-				 errmsg("unsupported omni.send_time_state format version %d", state->version),
-				 errhint("This omni reads version %d; upgrade omni on the reading side.", SEND_TIME_VERSION)));
 	if (state->kind != KIND_PRIOR && state->kind != KIND_CUSTOMER)
 		report_bad_send_time(errcode_value, psprintf("unknown kind %d", state->kind));
-	if ((state->flags & ~FLAG_HAS_PRIOR) != 0 || state->reserved != 0 ||
+	if ((state->flags & ~FLAG_HAS_PRIOR) != 0 ||
 		(state->kind == KIND_PRIOR && state->flags != 0))
 		report_bad_send_time(errcode_value, psprintf("unknown flags 0x%02x", state->flags));
 	total = sum_counts(state->counts);
@@ -233,30 +354,77 @@ check_send_time(const SendTimeState *state, int errcode_value)
 		strlen(state->zone) != state->zone_len ||
 		(state->kind == KIND_PRIOR) != (state->zone_len == 0))
 		report_bad_send_time(errcode_value, "bad zone name");
-	for (int i = state->zone_len; i <= ZONE_NAME_MAX; i++)
-		if (state->zone[i] != '\0')
-			report_bad_send_time(errcode_value, "bad zone name");
 	if (state->kind == KIND_CUSTOMER && pg_tzset(state->zone) == NULL)
 		report_bad_send_time(errcode_value, psprintf("unknown zone \"%s\"", state->zone));
 }
 
-static SendTimeState *
-send_time_arg(FunctionCallInfo fcinfo, int argno)
+/*
+ * The layout of a datum (sizes, the canonical sparse-or-dense choice, hour order, zero
+ * padding), then its content; the unpacked content is left in *s.
+ */
+static void
+check_packed(const PackedSendTime *p, SendTime *s, int errcode_value)
 {
-	SendTimeState *state = (SendTimeState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	Size		size = VARSIZE(p);
+	const char *pad;
+	Size		npad;
 
-	if (VARSIZE(state) != sizeof(SendTimeState))
-		report_bad_send_time(ERRCODE_DATA_CORRUPTED,
-							 psprintf("%u bytes, not %u", (unsigned int) VARSIZE(state),
-									  (unsigned int) sizeof(SendTimeState)));
-	check_send_time(state, ERRCODE_DATA_CORRUPTED);
-	return state;
+	if (size < PACKED_HEADER)
+		report_bad_send_time(errcode_value, "shorter than its header");
+	check_version(p->version, errcode_value);
+	if (p->reserved[0] != 0 || p->reserved[1] != 0 || p->reserved[2] != 0)
+		report_bad_send_time(errcode_value, "reserved bytes are not zero");
+	if (p->zone_len > ZONE_NAME_MAX || (p->nsparse > SPARSE_MAX && p->nsparse != DENSE))
+		report_bad_send_time(errcode_value, "bad layout");
+	if (size != packed_size(p->zone_len, p->nsparse, p->flags))
+		report_bad_send_time(errcode_value, psprintf("%zu bytes, not %zu", size,
+													 packed_size(p->zone_len, p->nsparse, p->flags)));
+	pad = p->data + p->zone_len;
+	npad = zone_area(p->zone_len) - p->zone_len;
+	for (Size i = 0; i < npad; i++)
+		if (pad[i] != '\0')
+			report_bad_send_time(errcode_value, "bad zone name");
+	if (p->nsparse != DENSE)
+	{
+		const int64 *counts = packed_counts(p);
+		const uint8 *hours = packed_hours(p);
+
+		for (int i = 0; i < p->nsparse; i++)
+			if (hours[i] >= HOURS_PER_WEEK || (i > 0 && hours[i] <= hours[i - 1]) || counts[i] <= 0)
+				report_bad_send_time(errcode_value, "bad sparse counts");
+		pad = (const char *) (hours + p->nsparse);
+		npad = TYPEALIGN(8, p->nsparse) - p->nsparse;
+		for (Size i = 0; i < npad; i++)
+			if (pad[i] != '\0')
+				report_bad_send_time(errcode_value, "bad sparse counts");
+	}
+	unpack_send_time(p, s);
+	if (p->nsparse == DENSE)
+	{
+		int			nonzero = 0;
+
+		for (int h = 0; h < HOURS_PER_WEEK; h++)
+			nonzero += s->counts[h] != 0;
+		if (nonzero <= SPARSE_MAX)
+			report_bad_send_time(errcode_value, "dense counts where sparse ones belong");
+	}
+	check_send_time(s, errcode_value);
+}
+
+/* argument argno, checked; *s receives its unpacked content */
+static PackedSendTime *
+send_time_arg(FunctionCallInfo fcinfo, int argno, SendTime *s)
+{
+	PackedSendTime *p = (PackedSendTime *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	check_packed(p, s, ERRCODE_DATA_CORRUPTED);
+	return p;
 }
 
 /* binary form: version, kind, flags, zone_len, zone bytes, events, 168 counts
  * [, prior_events, 168 prior counts when FLAG_HAS_PRIOR] */
 static bytea *
-encode_send_time(const SendTimeState *state)
+encode_send_time(const SendTime *state)
 {
 	StringInfoData buf;
 
@@ -278,17 +446,15 @@ encode_send_time(const SendTimeState *state)
 	return pq_endtypsend(&buf);
 }
 
-static SendTimeState *
+static PackedSendTime *
 decode_send_time(StringInfo buf, int errcode_value)
 {
-	SendTimeState *state = new_send_time_state(0);
+	SendTime   *state = palloc0(sizeof(SendTime));
 	int			expected;
 
 	if (buf->len - buf->cursor < 4)
 		report_bad_send_time(errcode_value, "shorter than its header");
-	state->version = pq_getmsgbyte(buf);
-	if (state->version != SEND_TIME_VERSION)
-		check_send_time(state, errcode_value);	/* reports the version */
+	check_version(pq_getmsgbyte(buf), errcode_value);
 	state->kind = pq_getmsgbyte(buf);
 	state->flags = pq_getmsgbyte(buf);
 	state->zone_len = pq_getmsgbyte(buf);
@@ -310,7 +476,7 @@ decode_send_time(StringInfo buf, int errcode_value)
 	}
 	pq_getmsgend(buf);
 	check_send_time(state, errcode_value);
-	return state;
+	return pack_send_time(state);
 }
 
 Datum
@@ -325,8 +491,11 @@ send_time_state_in(PG_FUNCTION_ARGS)
 Datum
 send_time_state_out(PG_FUNCTION_ARGS)
 {
-	bytea	   *binary = encode_send_time(send_time_arg(fcinfo, 0));
+	SendTime	s;
+	bytea	   *binary;
 
+	send_time_arg(fcinfo, 0, &s);
+	binary = encode_send_time(&s);
 	PG_RETURN_CSTRING(omni_hex_text(VARDATA(binary), VARSIZE(binary) - VARHDRSZ));
 }
 
@@ -340,19 +509,53 @@ send_time_state_recv(PG_FUNCTION_ARGS)
 Datum
 send_time_state_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(encode_send_time(send_time_arg(fcinfo, 0)));
+	SendTime	s;
+
+	send_time_arg(fcinfo, 0, &s);
+	PG_RETURN_BYTEA_P(encode_send_time(&s));
 }
 
 /* ---------- accumulating ---------- */
 
 static void
-count_hour(SendTimeState *state, int how)
+count_out_of_range(void)
 {
-	if (pg_add_s64_overflow(state->counts[how], 1, &state->counts[how]) ||
-		pg_add_s64_overflow(state->events, 1, &state->events))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("omni.send_time_state count out of range")));
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("omni.send_time_state count out of range")));
+}
+
+/*
+ * One more event in hour how.  In place when the hour has a count already (or the state is
+ * dense); otherwise a new datum with the hour added, in the current (per-row) memory context:
+ * the executor copies a new transition value into the aggregate's context and frees the old.
+ */
+static PackedSendTime *
+count_hour(PackedSendTime *p, int how)
+{
+	int64	   *counts = packed_counts(p);
+	SendTime	s;
+
+	if (p->nsparse == DENSE)
+	{
+		if (pg_add_s64_overflow(counts[how], 1, &counts[how]) ||
+			pg_add_s64_overflow(p->events, 1, &p->events))
+			count_out_of_range();
+		return p;
+	}
+	for (int i = 0; i < p->nsparse; i++)
+		if (packed_hours(p)[i] == how)
+		{
+			if (pg_add_s64_overflow(counts[i], 1, &counts[i]) ||
+				pg_add_s64_overflow(p->events, 1, &p->events))
+				count_out_of_range();
+			return p;
+		}
+	unpack_send_time(p, &s);
+	s.counts[how] = 1;
+	if (pg_add_s64_overflow(s.events, 1, &s.events))
+		count_out_of_range();
+	return pack_send_time(&s);
 }
 
 /*
@@ -363,8 +566,9 @@ count_hour(SendTimeState *state, int how)
 Datum
 send_time_prior_trans(PG_FUNCTION_ARGS)
 {
-	SendTimeState *state;
+	PackedSendTime *state;
 	ZoneCache  *zone;
+	int			how;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "send_time_prior_trans called in non-aggregate context");
@@ -375,22 +579,32 @@ send_time_prior_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
 	zone = zone_arg(fcinfo, 2);
-	state = PG_ARGISNULL(0) ? new_send_time_state(KIND_PRIOR) : (SendTimeState *) PG_GETARG_POINTER(0);
-	count_hour(state, local_hour_of_week(PG_GETARG_TIMESTAMPTZ(1), zone->tz));
-	PG_RETURN_POINTER(state);
+	how = local_hour_of_week(PG_GETARG_TIMESTAMPTZ(1), zone->tz);
+	if (PG_ARGISNULL(0))
+	{
+		SendTime	s;
+
+		memset(&s, 0, sizeof(s));
+		s.kind = KIND_PRIOR;
+		s.counts[how] = 1;
+		s.events = 1;
+		PG_RETURN_POINTER(pack_send_time(&s));
+	}
+	state = (PackedSendTime *) PG_GETARG_POINTER(0);
+	PG_RETURN_POINTER(count_hour(state, how));
 }
 
 /*
- * The prior argument, which must be a population prior.  It is usually one value for the
- * whole query (a one-row CTE), so the checked value is kept per call site, keyed by the
- * argument's raw bytes: a compressed prior is not decompressed and checked again per row.
+ * The prior argument, which must be a population prior, unpacked.  It is usually one value
+ * for the whole query (a one-row CTE), so the checked value is kept per call site, keyed by
+ * the argument's raw bytes: a compressed prior is not decompressed and checked again per row.
  */
-static SendTimeState *
+static const SendTime *
 prior_arg(FunctionCallInfo fcinfo, int argno)
 {
 	ZoneCache  *cache = (ZoneCache *) fcinfo->flinfo->fn_extra;	/* set by zone_arg */
 	struct varlena *raw;
-	SendTimeState *prior;
+	SendTime   *prior;
 	MemoryContext old;
 
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
@@ -400,7 +614,8 @@ prior_arg(FunctionCallInfo fcinfo, int argno)
 		VARSIZE_ANY(raw) == VARSIZE_ANY(cache->prior_raw) &&
 		memcmp(raw, cache->prior_raw, VARSIZE_ANY(raw)) == 0)
 		return cache->prior;
-	prior = send_time_arg(fcinfo, argno);
+	prior = palloc(sizeof(SendTime));
+	send_time_arg(fcinfo, argno, prior);
 	if (prior->kind != KIND_PRIOR)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -416,18 +631,20 @@ prior_arg(FunctionCallInfo fcinfo, int argno)
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	cache->prior_raw = palloc(VARSIZE_ANY(raw));
 	memcpy(cache->prior_raw, raw, VARSIZE_ANY(raw));
-	cache->prior = copy_send_time_state(prior);
+	cache->prior = palloc(sizeof(SendTime));
+	memcpy(cache->prior, prior, sizeof(SendTime));
 	MemoryContextSwitchTo(old);
+	pfree(prior);
 	return cache->prior;
 }
 
 static bool
-same_prior(const SendTimeState *state, const SendTimeState *prior)
+same_prior(const PackedSendTime *state, const SendTime *prior)
 {
 	if (prior == NULL)
 		return !(state->flags & FLAG_HAS_PRIOR);
 	return (state->flags & FLAG_HAS_PRIOR) && state->prior_events == prior->events &&
-		memcmp(state->prior_counts, prior->counts, sizeof(state->prior_counts)) == 0;
+		memcmp(packed_prior(state), prior->counts, sizeof(prior->counts)) == 0;
 }
 
 /*
@@ -437,9 +654,10 @@ same_prior(const SendTimeState *state, const SendTimeState *prior)
 Datum
 best_send_time_trans(PG_FUNCTION_ARGS)
 {
-	SendTimeState *state;
-	SendTimeState *prior;
+	PackedSendTime *state;
+	const SendTime *prior;
 	ZoneCache  *zone;
+	int			how;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "best_send_time_trans called in non-aggregate context");
@@ -451,93 +669,101 @@ best_send_time_trans(PG_FUNCTION_ARGS)
 	}
 	zone = zone_arg(fcinfo, 2);
 	prior = prior_arg(fcinfo, 3);
+	how = local_hour_of_week(PG_GETARG_TIMESTAMPTZ(1), zone->tz);
 	if (PG_ARGISNULL(0))
 	{
-		state = new_send_time_state(KIND_CUSTOMER);
-		state->zone_len = strlen(zone->name);
-		memcpy(state->zone, zone->name, state->zone_len);
+		SendTime	s;
+
+		memset(&s, 0, sizeof(s));
+		s.kind = KIND_CUSTOMER;
+		s.zone_len = strlen(zone->name);
+		memcpy(s.zone, zone->name, s.zone_len);
 		if (prior != NULL)
 		{
-			state->flags |= FLAG_HAS_PRIOR;
-			state->prior_events = prior->events;
-			memcpy(state->prior_counts, prior->counts, sizeof(state->prior_counts));
+			s.flags |= FLAG_HAS_PRIOR;
+			s.prior_events = prior->events;
+			memcpy(s.prior_counts, prior->counts, sizeof(s.prior_counts));
 		}
+		s.counts[how] = 1;
+		s.events = 1;
+		PG_RETURN_POINTER(pack_send_time(&s));
 	}
-	else
-	{
-		state = (SendTimeState *) PG_GETARG_POINTER(0);
-		if (unlikely(strcmp(state->zone, zone->name) != 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("time zone differs within one group: \"%s\" and \"%s\"", state->zone, zone->name),
-					 errhint("A customer's send time is computed in one zone; pass the customer's own zone for every row.")));
-		if (unlikely(!same_prior(state, prior)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("prior differs within one group"),
-					 errhint("Pass the same prior (e.g. from a one-row CTE) for every row.")));
-	}
-	count_hour(state, local_hour_of_week(PG_GETARG_TIMESTAMPTZ(1), zone->tz));
-	PG_RETURN_POINTER(state);
+	state = (PackedSendTime *) PG_GETARG_POINTER(0);
+	if (unlikely(state->zone_len != strlen(zone->name) || memcmp(state->data, zone->name, state->zone_len) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone differs within one group: \"%s\" and \"%s\"", state->data, zone->name),
+				 errhint("A customer's send time is computed in one zone; pass the customer's own zone for every row.")));
+	if (unlikely(!same_prior(state, prior)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("prior differs within one group"),
+				 errhint("Pass the same prior (e.g. from a one-row CTE) for every row.")));
+	PG_RETURN_POINTER(count_hour(state, how));
 }
 
-/* Merge two states (combine function and rollup's transition); the second is never modified. */
+/*
+ * Merge two states (combine function and rollup's transition); neither input is modified:
+ * the result is a new datum, which the executor copies into its own context.
+ */
 Datum
 send_time_combine(PG_FUNCTION_ARGS)
 {
-	SendTimeState *state;
-	SendTimeState *other;
+	SendTime	state;
+	SendTime	other;
+	PackedSendTime *packed;
 
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(send_time_arg(fcinfo, 0));
+		PG_RETURN_POINTER(send_time_arg(fcinfo, 0, &state));
 	}
-	other = send_time_arg(fcinfo, 1);
+	packed = send_time_arg(fcinfo, 1, &other);
 	if (PG_ARGISNULL(0))
-		PG_RETURN_POINTER(other);	/* the executor copies it into its own context */
-	state = send_time_arg(fcinfo, 0);
-	if (!AggCheckCallContext(fcinfo, NULL))
-		state = copy_send_time_state(state);
-	if (state->kind != other->kind)
+		PG_RETURN_POINTER(packed);	/* the executor copies it into its own context */
+	send_time_arg(fcinfo, 0, &state);
+	if (state.kind != other.kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge a population prior with a customer's send-time state"),
 				 errhint("Roll up priors with priors and customer states with customer states.")));
-	if (strcmp(state->zone, other->zone) != 0)
+	if (strcmp(state.zone, other.zone) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge send-time states of different time zones: \"%s\" and \"%s\"",
-						state->zone, other->zone),
+						state.zone, other.zone),
 				 errhint("A customer's states must all be computed in the customer's zone.")));
-	if ((state->flags != other->flags) ||
-		((state->flags & FLAG_HAS_PRIOR) &&
-		 (state->prior_events != other->prior_events ||
-		  memcmp(state->prior_counts, other->prior_counts, sizeof(state->prior_counts)) != 0)))
+	if ((state.flags != other.flags) ||
+		((state.flags & FLAG_HAS_PRIOR) &&
+		 (state.prior_events != other.prior_events ||
+		  memcmp(state.prior_counts, other.prior_counts, sizeof(state.prior_counts)) != 0)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge send-time states with different priors"),
 				 errhint("Compute the states to merge with the same prior (or all without one).")));
 	for (int h = 0; h < HOURS_PER_WEEK; h++)
-		if (pg_add_s64_overflow(state->counts[h], other->counts[h], &state->counts[h]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("omni.send_time_state count out of range")));
-	if (pg_add_s64_overflow(state->events, other->events, &state->events))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("omni.send_time_state count out of range")));
-	PG_RETURN_POINTER(state);
+		if (pg_add_s64_overflow(state.counts[h], other.counts[h], &state.counts[h]))
+			count_out_of_range();
+	if (pg_add_s64_overflow(state.events, other.events, &state.events))
+		count_out_of_range();
+	PG_RETURN_POINTER(pack_send_time(&state));
 }
 
-/* the aggregates' final: a copy (the state itself stays the executor's) */
+/* the aggregates' final: a checked copy (the state itself stays the executor's) */
 Datum
 send_time_final(PG_FUNCTION_ARGS)
 {
+	SendTime	s;
+	PackedSendTime *p;
+	PackedSendTime *copy;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(copy_send_time_state(send_time_arg(fcinfo, 0)));
+	p = send_time_arg(fcinfo, 0, &s);
+	copy = palloc(VARSIZE(p));
+	memcpy(copy, p, VARSIZE(p));
+	PG_RETURN_POINTER(copy);
 }
 
 /* ---------- the posterior ---------- */
@@ -551,7 +777,7 @@ send_time_final(PG_FUNCTION_ARGS)
  * A population prior read as a value uses the uniform prior over its own counts.
  */
 static void
-posterior(const SendTimeState *state, double *q)
+posterior(const SendTime *state, double *q)
 {
 	double		alpha[HOURS_PER_WEEK];
 	double		denominator = 4.0 * (SEND_TIME_STRENGTH + (double) state->events);
@@ -584,6 +810,16 @@ posterior(const SendTimeState *state, double *q)
 	}
 }
 
+/* the posterior of argument 0 */
+static void
+posterior_arg(FunctionCallInfo fcinfo, double *q)
+{
+	SendTime	s;
+
+	send_time_arg(fcinfo, 0, &s);
+	posterior(&s, q);
+}
+
 /* the highest of n scores; ties go to the lowest index */
 static int
 arg_max(const double *score, int n)
@@ -601,7 +837,7 @@ send_time_best_hour_of_week(PG_FUNCTION_ARGS)
 {
 	double		q[HOURS_PER_WEEK];
 
-	posterior(send_time_arg(fcinfo, 0), q);
+	posterior_arg(fcinfo, q);
 	PG_RETURN_INT32(arg_max(q, HOURS_PER_WEEK));
 }
 
@@ -612,7 +848,7 @@ send_time_best_hour_of_day(PG_FUNCTION_ARGS)
 	double		q[HOURS_PER_WEEK];
 	double		day[24] = {0};
 
-	posterior(send_time_arg(fcinfo, 0), q);
+	posterior_arg(fcinfo, q);
 	for (int d = 0; d < 7; d++)
 		for (int h = 0; h < 24; h++)
 			day[h] += q[d * 24 + h];
@@ -624,24 +860,28 @@ send_time_confidence(PG_FUNCTION_ARGS)
 {
 	double		q[HOURS_PER_WEEK];
 
-	posterior(send_time_arg(fcinfo, 0), q);
+	posterior_arg(fcinfo, q);
 	PG_RETURN_FLOAT8(q[arg_max(q, HOURS_PER_WEEK)]);
 }
 
 Datum
 send_time_events(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(send_time_arg(fcinfo, 0)->events);
+	SendTime	s;
+
+	send_time_arg(fcinfo, 0, &s);
+	PG_RETURN_INT64(s.events);
 }
 
 Datum
 send_time_zone(PG_FUNCTION_ARGS)
 {
-	SendTimeState *state = send_time_arg(fcinfo, 0);
+	SendTime	s;
 
-	if (state->kind == KIND_PRIOR)
+	send_time_arg(fcinfo, 0, &s);
+	if (s.kind == KIND_PRIOR)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(state->zone));
+	PG_RETURN_TEXT_P(cstring_to_text(s.zone));
 }
 
 /* send_time_scores(state): 168 rows (hour_of_week, hour_of_day, day_of_week, events, posterior) */
@@ -649,11 +889,12 @@ Datum
 send_time_scores(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	SendTimeState *state = send_time_arg(fcinfo, 0);
+	SendTime	state;
 	double		q[HOURS_PER_WEEK];
 
+	send_time_arg(fcinfo, 0, &state);
 	InitMaterializedSRF(fcinfo, 0);
-	posterior(state, q);
+	posterior(&state, q);
 	for (int h = 0; h < HOURS_PER_WEEK; h++)
 	{
 		Datum		values[5];
@@ -662,7 +903,7 @@ send_time_scores(PG_FUNCTION_ARGS)
 		values[0] = Int32GetDatum(h);
 		values[1] = Int32GetDatum(h % 24);
 		values[2] = Int32GetDatum(h / 24 + 1);	/* ISO: 1 = Monday ... 7 = Sunday */
-		values[3] = Float8GetDatum((double) state->counts[h]);
+		values[3] = Float8GetDatum((double) state.counts[h]);
 		values[4] = Float8GetDatum(q[h]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

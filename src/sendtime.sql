@@ -57,42 +57,42 @@ CREATE FUNCTION @extschema@.send_time_final(@extschema@.send_time_state)
 CREATE AGGREGATE @extschema@.send_time_prior(engaged_at timestamptz) (
     SFUNC = @extschema@.send_time_prior_trans, STYPE = @extschema@.send_time_state,
     FINALFUNC = @extschema@.send_time_final, COMBINEFUNC = @extschema@.send_time_combine,
-    SSPACE = 2800, PARALLEL = SAFE
+    SSPACE = 1400, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.send_time_prior(timestamptz) IS
     'the population''s engagements per UTC hour of the ISO week: a prior for omni.best_send_time';
 CREATE AGGREGATE @extschema@.send_time_prior(engaged_at timestamptz, tz text) (
     SFUNC = @extschema@.send_time_prior_trans, STYPE = @extschema@.send_time_state,
     FINALFUNC = @extschema@.send_time_final, COMBINEFUNC = @extschema@.send_time_combine,
-    SSPACE = 2800, PARALLEL = SAFE
+    SSPACE = 1400, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.send_time_prior(timestamptz, text) IS
     'the population''s engagements per local hour of the ISO week, each row in its own zone tz: a prior for omni.best_send_time';
 CREATE AGGREGATE @extschema@.best_send_time(engaged_at timestamptz) (
     SFUNC = @extschema@.best_send_time_trans, STYPE = @extschema@.send_time_state,
     FINALFUNC = @extschema@.send_time_final, COMBINEFUNC = @extschema@.send_time_combine,
-    SSPACE = 2800, PARALLEL = SAFE
+    SSPACE = 96, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.best_send_time(timestamptz) IS
     'a customer''s engagements per UTC hour of the ISO week, with a uniform prior; read with omni.best_hour_of_week';
 CREATE AGGREGATE @extschema@.best_send_time(engaged_at timestamptz, tz text) (
     SFUNC = @extschema@.best_send_time_trans, STYPE = @extschema@.send_time_state,
     FINALFUNC = @extschema@.send_time_final, COMBINEFUNC = @extschema@.send_time_combine,
-    SSPACE = 2800, PARALLEL = SAFE
+    SSPACE = 112, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.best_send_time(timestamptz, text) IS
     'a customer''s engagements per local hour of the ISO week in zone tz, with a uniform prior';
 CREATE AGGREGATE @extschema@.best_send_time(engaged_at timestamptz, tz text, prior @extschema@.send_time_state) (
     SFUNC = @extschema@.best_send_time_trans, STYPE = @extschema@.send_time_state,
     FINALFUNC = @extschema@.send_time_final, COMBINEFUNC = @extschema@.send_time_combine,
-    SSPACE = 2800, PARALLEL = SAFE
+    SSPACE = 1500, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.best_send_time(timestamptz, text, @extschema@.send_time_state) IS
     'a customer''s engagements per local hour of the ISO week in zone tz, shrunk toward the population prior (NULL: uniform)';
 CREATE AGGREGATE @extschema@.rollup(@extschema@.send_time_state) (
     SFUNC = @extschema@.send_time_combine, STYPE = @extschema@.send_time_state,
     FINALFUNC = @extschema@.send_time_final, COMBINEFUNC = @extschema@.send_time_combine,
-    SSPACE = 2800, PARALLEL = SAFE
+    SSPACE = 1500, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rollup(@extschema@.send_time_state) IS
     'merges send-time states of one kind, zone and prior';
