@@ -14,6 +14,9 @@ fi
 # every relative link and #anchor of the README and docs/ resolves
 bash scripts/check-doc-links.sh || status=1
 
+# CREATE EXTENSION refuses a schema omni prepared by someone else (schema squatting)
+bash scripts/test-install-guard.sh || status=1
+
 # ALTER EXTENSION UPDATE from every released version
 bash scripts/test-upgrade.sh || status=1
 

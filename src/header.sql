@@ -3,3 +3,47 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION omni" to load this file. \quit
 
+
+-- The schema must be the installer's own and empty.  CREATE EXTENSION installs into an existing
+-- schema named omni, so a role with CREATE on the database could create it first and plant
+-- functions there (an omni.value(text), say) that the documented queries would then run with
+-- the caller's rights.  Every name below is qualified, operators included: while this script
+-- runs, the schema being checked is first on the search_path.
+DO $omni_schema_guard$
+DECLARE
+    owner_name name;
+    foreign_objects bigint;
+BEGIN
+    SELECT pg_catalog.pg_get_userbyid(n.nspowner) INTO owner_name
+    FROM pg_catalog.pg_namespace AS n
+    WHERE n.oid OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace;
+    IF owner_name OPERATOR(pg_catalog.<>) CURRENT_USER THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege',
+            MESSAGE = pg_catalog.format('schema %s is owned by role %s, not by %s, who is installing omni',
+                                        '@extschema@', owner_name, CURRENT_USER),
+            HINT = 'Another role may have prepared the schema to plant functions in it: inspect it, drop it '
+                   '(or have its owner drop it), then run CREATE EXTENSION omni again.';
+    END IF;
+    SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc
+             WHERE pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+           OPERATOR(pg_catalog.+)
+           (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class
+             WHERE relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+           OPERATOR(pg_catalog.+)
+           (SELECT pg_catalog.count(*) FROM pg_catalog.pg_type
+             WHERE typnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+           OPERATOR(pg_catalog.+)
+           (SELECT pg_catalog.count(*) FROM pg_catalog.pg_operator
+             WHERE oprnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace)
+      INTO foreign_objects;
+    IF foreign_objects OPERATOR(pg_catalog.<>) 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'object_in_use',
+            MESSAGE = pg_catalog.format('schema %s is not empty: it holds %s functions, tables, types or operators',
+                                        '@extschema@', foreign_objects),
+            HINT = 'omni installs into an empty schema of its own: move those objects elsewhere, or drop '
+                   'the schema after inspecting it, then run CREATE EXTENSION omni again.';
+    END IF;
+END
+$omni_schema_guard$;
