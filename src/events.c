@@ -651,6 +651,74 @@ entry_cmp(const void *a, const void *b)
 	return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
+#define SORT_RUN 32
+
+/*
+ * Sort n entries by entry_cmp, answering a cancel: qsort cannot be interrupted, and a message
+ * can hold millions of entries (a scanner clicking for hours).  A bottom-up merge sort over
+ * insertion-sorted runs of SORT_RUN, checking for interrupts after every run and every merge;
+ * O(n log n) time and n entries of scratch space.  Equal entries are equal bytes, so the
+ * result does not depend on stability.
+ */
+static void
+sort_entries(MessageEntry *entries, int32 n)
+{
+	MessageEntry *scratch;
+	MessageEntry *src = entries;
+	MessageEntry *dst;
+
+	for (int32 start = 0; start < n; start += SORT_RUN)
+	{
+		int32		end = Min(start + SORT_RUN, n);
+
+		for (int32 i = start + 1; i < end; i++)
+		{
+			MessageEntry key = entries[i];
+			int32		j = i - 1;
+
+			while (j >= start && entry_cmp(&entries[j], &key) > 0)
+			{
+				entries[j + 1] = entries[j];
+				j--;
+			}
+			entries[j + 1] = key;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (n <= SORT_RUN)
+		return;
+	scratch = palloc(n * sizeof(MessageEntry));
+	dst = scratch;
+	for (int64 width = SORT_RUN; width < n; width *= 2)
+	{
+		for (int64 lo = 0; lo < n; lo += 2 * width)
+		{
+			int64		mid = Min(lo + width, n);
+			int64		hi = Min(lo + 2 * width, n);
+			int64		i = lo,
+						j = mid,
+						k = lo;
+
+			while (i < mid && j < hi)
+				dst[k++] = entry_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+			CHECK_FOR_INTERRUPTS();
+		}
+		{
+			MessageEntry *swap = src;
+
+			src = dst;
+			dst = swap;
+		}
+	}
+	if (src != entries)
+		memcpy(entries, src, n * sizeof(MessageEntry));
+	pfree(scratch);
+}
+
 /* The entries in canonical (time, kind) order, as a palloc'd copy: states stay untouched. */
 static MessageEntry *
 sorted_entries(const MessageState *state)
@@ -658,7 +726,7 @@ sorted_entries(const MessageState *state)
 	MessageEntry *entries = palloc(Max(state->n_entries, 1) * sizeof(MessageEntry));
 
 	memcpy(entries, state->entries, state->n_entries * sizeof(MessageEntry));
-	qsort(entries, state->n_entries, sizeof(MessageEntry), entry_cmp);
+	sort_entries(entries, state->n_entries);
 	return entries;
 }
 

@@ -173,16 +173,32 @@ Datum
 rate_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			version = pq_getmsgbyte(buf);
+	int			version;
 	int64		hits;
 	int64		trials;
 
+	/*
+	 * Check the length first: pq_getmsg* past the end reports a protocol violation (08P01),
+	 * which drivers take for a broken connection, not for a bad value.
+	 */
+	if (buf->len - buf->cursor < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid omni.rate binary value: empty"),
+				 errhint("The binary form is a version byte and two 8-byte integers (hits, trials).")));
+	version = pq_getmsgbyte(buf);
 	if (version != RATE_BINARY_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported omni.rate binary format version %d", version),
 				 errhint("This omni reads version %d; upgrade omni on the receiving side.",
 						 RATE_BINARY_VERSION)));
+	if (buf->len - buf->cursor != 16)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid omni.rate binary value: %d bytes after the version byte, not 16",
+						buf->len - buf->cursor),
+				 errhint("The binary form is a version byte and two 8-byte integers (hits, trials).")));
 	hits = pq_getmsgint64(buf);
 	trials = pq_getmsgint64(buf);
 	pq_getmsgend(buf);

@@ -8,7 +8,7 @@
 -- log is generated with a fixed seed, so every run sees the same rows.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(100);
+SELECT plan(102);
 
 -- ---------------------------------------------------------------------------------------
 -- Declarations (what Citus and postgres_fdw rely on)
@@ -649,6 +649,21 @@ SELECT results_eq(
                       UNION ALL SELECT 'deliver', '2026-03-01 00:00+00') v) x$$,
     $$VALUES (100001::bigint, 99999::bigint, '2026-03-01 00:00:03+00'::timestamptz)$$,
     'a message with 100k clicks keeps them all and judges each');
+
+-- many entries: the final sort (a merge sort that answers cancels) gives the canonical order
+-- whatever the row order, and the first times are the plain SQL minimum
+CREATE TEMP TABLE many_clicks AS
+SELECT 'click'::text AS event_type,
+       timestamptz '2026-03-01 10:00+00' + ((i * 7919) % 5003) * interval '1 second' AS occurred_at,
+       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36'::text AS user_agent
+FROM generate_series(1, 5003) i
+UNION ALL SELECT 'deliver', '2026-03-01 09:00+00', NULL;
+SELECT is((SELECT omni.message_state_agg(event_type, occurred_at, user_agent ORDER BY occurred_at DESC)::text FROM many_clicks),
+          (SELECT omni.message_state_agg(event_type, occurred_at, user_agent ORDER BY hashtext(occurred_at::text))::text FROM many_clicks),
+          'a state of 5,003 entries has one canonical form whatever the row order');
+SELECT is((SELECT (omni.message_outcome(event_type, occurred_at, user_agent)).clicks FROM many_clicks)::bigint, 5003::bigint,
+          'every one of the 5,003 clicks is counted');
+
 
 SELECT * FROM finish();
 ROLLBACK;

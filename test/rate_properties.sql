@@ -1,7 +1,7 @@
 -- Properties of omni.rate and its aggregates: rollups equal raw rows, parallel equals serial,
 -- NULLs are not trials, errors are clear.
 BEGIN;
-SELECT plan(24);
+SELECT plan(27);
 
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
@@ -137,6 +137,20 @@ SELECT throws_ok($$SELECT omni.rollup(r) FROM (VALUES ('9223372036854775807/9223
                  '22003', NULL, 'rollup overflow is an error, not a wrap-around');
 SELECT throws_ok($$SELECT omni.ci_lower('1/2', 1.5)$$, '22023', NULL, 'confidence above 1 is rejected');
 SELECT throws_ok($$SELECT omni.ci_upper('1/2', -0.1)$$, '22023', NULL, 'negative confidence is rejected');
+
+-- binary receive (COPY FORMAT binary): a payload of the wrong length is a bad value (22P03),
+-- not a protocol violation (08P01), which drivers take for a broken connection
+CREATE TEMP TABLE forged_rates (r omni.rate);
+CREATE FUNCTION pg_temp.recv_rate(bytes bytea) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE f text := current_setting('data_directory') || '/omni_rate_tap_' || pg_backend_pid() || '.bin';
+BEGIN
+    EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', bytes, f);
+    EXECUTE format('COPY forged_rates FROM %L (FORMAT binary)', f);
+END $f$;
+SELECT throws_ok($$SELECT pg_temp.recv_rate('\x01000000000000000c')$$, '22P03',
+                 'invalid omni.rate binary value: 8 bytes after the version byte, not 16', 'recv: a truncated rate is 22P03');
+SELECT throws_ok($$SELECT pg_temp.recv_rate('\x')$$, '22P03', 'invalid omni.rate binary value: empty', 'recv: an empty rate is 22P03');
+SELECT lives_ok($$SELECT pg_temp.recv_rate('\x01000000000000000c0000000000000154')$$, 'recv: 12/340 in its binary form reads');
 
 SELECT * FROM finish();
 ROLLBACK;

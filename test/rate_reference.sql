@@ -10,7 +10,7 @@
 -- from omni counts as a failure, and every failing comparison is listed by a diag() line.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(21);
+SELECT plan(24);
 
 -- have within rel * |want| of want, or within 1e-300 absolute for p-values that underflow.
 -- Written without rel * want, which PostgreSQL reports as an underflow error for a
@@ -28,6 +28,9 @@ CREATE TEMP TABLE wilson_ref (hits bigint, trials bigint, confidence float8,
 CREATE TEMP TABLE ztest_ref (hits1 bigint, trials1 bigint, hits2 bigint, trials2 bigint,
                              p_value float8, p_exact float8);
 \copy ztest_ref FROM 'test/fixtures/ztest.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE ztest_huge_ref (hits1 bigint, trials1 bigint, hits2 bigint, trials2 bigint,
+                                  p_exact float8);
+\copy ztest_huge_ref FROM 'test/fixtures/ztest_huge.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP TABLE fisher_ref (hits1 bigint, trials1 bigint, hits2 bigint, trials2 bigint,
                               p_value float8);
 \copy fisher_ref FROM 'test/fixtures/fisher.csv' WITH (FORMAT csv, HEADER true)
@@ -37,6 +40,7 @@ CREATE TEMP TABLE quantile_ref (confidence float8, p float8, z float8);
 -- the tests below must not pass vacuously on a truncated or empty fixture
 SELECT is((SELECT count(*) FROM wilson_ref), 168::bigint, 'wilson.csv: 168 reference rows loaded');
 SELECT is((SELECT count(*) FROM ztest_ref), 30::bigint, 'ztest.csv: 30 reference rows loaded');
+SELECT is((SELECT count(*) FROM ztest_huge_ref), 120::bigint, 'ztest_huge.csv: 120 reference rows loaded');
 SELECT is((SELECT count(*) FROM fisher_ref), 30::bigint, 'fisher.csv: 30 reference rows loaded');
 SELECT is((SELECT count(*) FROM quantile_ref), 28::bigint, 'norm_quantile.csv: 28 reference rows loaded');
 
@@ -193,6 +197,25 @@ SELECT diag(format('z-test vs exact: max relative error %s over %s rows with p >
 
 SELECT is((SELECT count(*) FROM ztest_cmp WHERE o_p IS DISTINCT FROM o_p_swapped),
           0::bigint, 'z-test p-value is symmetric in its two rates');
+
+-- pooled trials of 2^53 and more with few pooled hits or misses: the totals no longer fit a
+-- double, and 0.1.0 answered 1 where the exact value is 0.0833 (the first fixture row)
+CREATE TEMP TABLE ztest_huge_cmp AS
+SELECT z.*, omni.p_value(omni.rate(hits1, trials1), omni.rate(hits2, trials2)) AS o_p
+  FROM ztest_huge_ref z;
+SELECT is((SELECT count(*) FROM ztest_huge_cmp
+            WHERE pg_temp.close_rel(o_p, p_exact, 1e-12) IS NOT TRUE),
+          0::bigint, 'z-test p-values at pooled trials >= 2^53 within 1e-12 relative of the exact value');
+SELECT diag(format('p_value(%s/%s, %s/%s) = %s, exact %s, relative diff %s',
+                   hits1, trials1, hits2, trials2, o_p, p_exact, (o_p - p_exact) / nullif(p_exact, 0)))
+  FROM ztest_huge_cmp WHERE pg_temp.close_rel(o_p, p_exact, 1e-12) IS NOT TRUE
+ ORDER BY abs(o_p - p_exact) / nullif(p_exact, 0) DESC NULLS FIRST LIMIT 20;
+SELECT diag(format('z-test at pooled trials >= 2^53 vs exact: max relative error %s over %s rows with p >= 1e-300',
+                   max(abs(o_p - p_exact) / p_exact), count(*)))
+  FROM ztest_huge_cmp WHERE p_exact >= 1e-300;
+SELECT is(round(omni.p_value('100000000000000000/100000000000000000',
+                             '99999999999999997/100000000000000000')::numeric, 4), 0.0833,
+          'the reported case: 10^17 trials each, 3 pooled misses, p = 0.0833');
 
 -- statsmodels gives nan when the pooled proportion is 0 or 1; omni documents 1.0
 SELECT is(ARRAY[omni.p_value('0/10', '0/20'), omni.p_value('7/7', '3/3'),

@@ -113,19 +113,25 @@ omni_two_proportion_p_value(int64_t hits1, int64_t trials1, int64_t hits2, int64
 {
 	/*
 	 * z = (p1 - p2) / sqrt(p(1-p)(1/n1 + 1/n2)) with the pooled p = K/N simplifies to
-	 * (x1 n2 - x2 n1) / sqrt(K (N-K) n1 n2 / N).  The numerator is formed exactly in 128-bit
-	 * integers: subtracting two rounded ratios loses digits at large counts, and the tail
-	 * magnifies that error.
+	 * (x1 n2 - x2 n1) / sqrt(K M n1 n2 / N), M = N - K the pooled misses.  The numerator is
+	 * formed exactly in 128-bit integers: subtracting two rounded ratios loses digits at
+	 * large counts, and the tail magnifies that error.  K, M and N are summed exactly in
+	 * unsigned 64 bits (each is at most twice INT64_MAX) before one rounding to double: the
+	 * pooled misses must not be computed as a difference of rounded totals, which at
+	 * N >= 2^53 with few misses loses them all.
 	 */
 	double		n1 = (double) trials1;
 	double		n2 = (double) trials2;
-	double		n = n1 + n2;
-	double		k = (double) hits1 + (double) hits2;
-	double		variance = k * (n - k) * n1 * n2 / n;
+	double		n = (double) ((uint64_t) trials1 + (uint64_t) trials2);
+	double		k = (double) ((uint64_t) hits1 + (uint64_t) hits2);
+	double		m = (double) ((uint64_t) (trials1 - hits1) + (uint64_t) (trials2 - hits2));
+	double		variance;
 	double		difference;
 
-	if (variance == 0.0)
+	if (k == 0.0 || m == 0.0)
 		return 1.0;
+	/* within the double range for int64 counts; n1 * n2 first keeps the test symmetric */
+	variance = (k * m) * (n1 * n2) / n;
 #ifdef HAVE_INT128
 	difference = (double) ((int128) hits1 * trials2 - (int128) hits2 * trials1);
 #else
