@@ -47,7 +47,7 @@ omni--$(EXTVERSION).sql: $(SQL_SOURCES)
 omni--0.1.0--0.2.0.sql: $(UPDATE_0_2_0)
 	cat $^ > $@
 
-.PHONY: test demo bench deps valgrind
+.PHONY: test demo bench deps valgrind fuzz
 deps:
 	bash scripts/deps.sh
 
@@ -59,6 +59,10 @@ demo:
 
 valgrind:
 	bash scripts/valgrind.sh
+
+# FUZZ_CASES (default 1000000 a type) and FUZZ_SEED (default 1) tune the run
+fuzz:
+	bash scripts/fuzz.sh
 
 bench:
 	bash bench/run.sh $(SCALE)

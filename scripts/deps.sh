@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
     make gcc
-    "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" "postgresql-$PG_MAJOR-pgtap"
+    "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libpq-dev "postgresql-$PG_MAJOR-pgtap"
     libtap-parser-sourcehandler-pgtap-perl postgresql-common
     python3 python3-psycopg2 default-jre-headless libpostgresql-jdbc-java
 )

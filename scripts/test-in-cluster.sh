@@ -20,6 +20,9 @@ bash scripts/test-install-guard.sh || status=1
 # ALTER EXTENSION UPDATE from every released version
 bash scripts/test-upgrade.sh || status=1
 
+# every type's text input and binary receive, fed mutated values (make fuzz runs a million a type)
+bash scripts/fuzz-in-cluster.sh || status=1
+
 # what BI tools (JDBC) and notebooks (psycopg2) receive
 bash scripts/test-clients.sh || status=1
 

@@ -1070,7 +1070,11 @@ profile_datum(FunctionCallInfo fcinfo, const EngagementState *state)
 	Rate	   *rates[3];
 
 	if (!(state->flags & STATE_PROFILE))
-		elog(ERROR, "engagement state without profile counts");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("engagement state has no profile counts"),
+				 errdetail("States of omni.engagement_state_agg keep the decayed score only."),
+				 errhint("Read it with omni.score(); for opens, clicks and rates aggregate message outcomes with omni.engagement_profile.")));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);

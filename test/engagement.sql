@@ -3,7 +3,7 @@
 -- parallel to the bit, states through text and binary, forged states, every bad input, the
 -- score of message outcomes (machine opens excluded), profiles, personas and RFM segments.
 BEGIN;
-SELECT plan(62);
+SELECT plan(63);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL extra_float_digits = 3;
 
@@ -303,6 +303,10 @@ SELECT is((SELECT count(*) FROM generate_series(1, 5) r, generate_series(1, 5) f
           0::bigint, 'all 125 score combinations follow the published rule order');
 SELECT throws_ok($$SELECT omni.rfm_segment(0, 3, 3)$$, '22023', 'recency_score must be between 1 and 5, not 0',
                  'scores are 1 to 5');
+SELECT throws_ok(format('SELECT omni.engagement_profile_final(%L::omni.engagement_state)', t), '22023',
+                 'engagement state has no profile counts',
+                 'the profile final on a score-only state is a clear error, not an internal one')
+FROM one;
 SELECT throws_ok($$SELECT omni.rfm_segment(3, 3, 6)$$, '22023', 'monetary_score must be between 1 and 5, not 6',
                  'all three are checked');
 
