@@ -126,6 +126,8 @@ strkey_unhashed(void)
 #define SH_HASH_KEY(tb, k) strkey_unhashed()
 #define SH_EQUAL(tb, a, b) key_equal((const Arena *) (tb)->private_data, a, b)
 #define SH_STORE_HASH
+/* shorter probe runs: the tables are read once per row and every probe is a cache miss */
+#define SH_FILLFACTOR (0.75)
 #define SH_GET_HASH(tb, a) ((a)->hash)
 #define SH_SCOPE static inline
 #define SH_DECLARE
