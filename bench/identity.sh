@@ -31,7 +31,9 @@
 #
 # Run as users run it: PostgreSQL's default planner settings; set anything else with PGOPTIONS.
 # Environment: BENCH_DB (omni_bench), BENCH_REPS (3), BENCH_SEED (42),
-# BENCH_SIDES ("floor omni plain pgrouting"; floor and omni are always run).
+# BENCH_SIDES ("floor omni plain pgrouting"; floor and omni are always run),
+# BENCH_ON_LOADED (a shell command run once the timed session has loaded omni's library, e.g.
+# to release a lock held since the install when others may reinstall meanwhile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -89,6 +91,9 @@ script=$(mktemp)
 trap 'rm -f "$script"' EXIT
 cat >"$script" <<SQL
 SET client_min_messages = warning;
+-- the library this session runs, loaded now (see BENCH_ON_LOADED)
+LOAD 'omni';
+\\! ${BENCH_ON_LOADED:-true}
 \pset footer off
 DROP SCHEMA IF EXISTS bench_identity_work CASCADE;
 CREATE SCHEMA bench_identity_work;
