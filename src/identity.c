@@ -318,6 +318,7 @@ intern(Work *w, strtab_hash *tab, StrKey **keys, uint32 *cap, uint32 *count,
 	uint32		hash = hash_bytes((const unsigned char *) s, len);
 	StrEntry   *e;
 	bool		found;
+	uint64		size_before = tab->size;
 
 	if (type != 0)
 		hash = hash_combine(hash, murmurhash32(type));
@@ -326,6 +327,9 @@ intern(Work *w, strtab_hash *tab, StrKey **keys, uint32 *cap, uint32 *count,
 	if (tab->members >= tab->grow_threshold)
 		CheckMemory(w, (Size) tab->size * sizeof(StrEntry));
 	e = strtab_insert_hash(tab, probe, hash, &found);
+	/* simplehash also grows early when probe runs get long: count that at once */
+	if (tab->size != size_before)
+		CheckMemory(w, 0);
 	if (!found)
 	{
 		if (*count >= *cap)
