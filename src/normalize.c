@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(normalize_email);
@@ -361,7 +362,34 @@ all_digits_in(const char *d, int len, char lo, char hi)
 	return true;
 }
 
-/* Is nsn (the national significant number, digits only) a possible number of the plan? */
+/*
+ * British geographic numbers of 9 digits: the five-digit area codes whose local numbers have
+ * four digits (every other geographic number has 10).  From libphonenumber 8.12.57's metadata
+ * (test/fixtures/make_phone_fixtures.py checks against it).
+ */
+static const char *const gb_short_areas[] = {
+	"12046", "12087", "12545", "12762", "12763", "12766", "12972", "12973", "12982", "12987",
+	"12988", "13638", "13647", "13847", "13864", "14044", "14202", "14208", "14603", "14605",
+	"14606", "14607", "14614", "14805", "14887", "15243", "15246", "15276", "15626", "15668",
+	"16064", "16067", "16295", "16353", "16354", "16472", "16476", "16595", "16596", "16597",
+	"16955", "16977", "17266", "17267", "17442", "17502", "17503", "17504", "17505", "17506",
+	"17507", "17508", "17688", "18275", "18276", "18375", "18378", "18843", "19006", "19008",
+	"19052", "19358", "19466", "19492", "19498", "19632", "19633", "19956",
+};
+
+static bool
+starts_with(const char *n, int len, const char *prefix)
+{
+	int			plen = strlen(prefix);
+
+	return len >= plen && strncmp(n, prefix, plen) == 0;
+}
+
+/*
+ * Is nsn (the national significant number, digits only) a possible number of the plan?
+ * Lengths by leading digits, per the plan's published structure; allocated ranges are not
+ * checked (docs/identity.md, "Telephone numbers").
+ */
 static bool
 nsn_valid(PhonePlan plan, const char *n, int len)
 {
@@ -373,31 +401,64 @@ nsn_valid(PhonePlan plan, const char *n, int len)
 			/* NXX-NXX-XXXX; N11 area codes are service codes, not areas */
 			return len == 10 && n[0] >= '2' && n[3] >= '2' && !(n[1] == '1' && n[2] == '1');
 		case PLAN_GB:
-			/* 10 digits; a few 01 areas and 0800 1111 have 9 */
+			/* 10 digits; 9 in the areas above and for 0800 numbers; 0800 1111 has 7 */
 			if (len == 10)
 				return strchr("1235789", n[0]) != NULL;
-			return len == 9 && (n[0] == '1' || n[0] == '8');
+			if (len == 9)
+			{
+				if (starts_with(n, len, "800"))
+					return true;
+				for (int i = 0; i < (int) lengthof(gb_short_areas); i++)
+					if (strncmp(n, gb_short_areas[i], 5) == 0)
+						return true;
+				return false;
+			}
+			return len == 7 && strncmp(n, "8001111", 7) == 0;
 		case PLAN_DE:
-			/* mobiles 15x/16x/17x: 10-11 digits; geographic and others: 6-12 */
+			/* 01x: mobiles (15x: 11 digits, 16x and 17x: 10 or 11), otherwise services */
 			if (n[0] == '0')
 				return false;
-			if (n[0] == '1' && n[1] >= '5' && n[1] <= '7')
-				return len == 10 || len == 11;
-			return len >= 6 && len <= 12;
+			if (n[0] == '1')
+			{
+				if (len >= 2 && n[1] == '5')
+					return len == 11;
+				if (len >= 2 && (n[1] == '6' || n[1] == '7'))
+					return len == 10 || len == 11;
+				/* 0180 shared-cost service numbers */
+				return starts_with(n, len, "180") && len >= 8 && len <= 14;
+			}
+			/* 0800 freephone: 800 and 7 to 12 digits */
+			if (starts_with(n, len, "800"))
+				return len >= 10 && len <= 15;
+			/* 0700 personal numbers: 11 digits */
+			if (starts_with(n, len, "700"))
+				return len == 11;
+			/* geographic and the rest: area code and subscriber number, 5 to 13 digits */
+			return len >= 5 && len <= 13;
 		case PLAN_FR:
+			return len == 9 && n[0] != '0';
 		case PLAN_NL:
+			/* 0800 and 090x: 7 to 10 digits; everything else 9 */
+			if (starts_with(n, len, "800") || starts_with(n, len, "900") ||
+				starts_with(n, len, "906") || starts_with(n, len, "909"))
+				return len >= 7 && len <= 10;
 			return len == 9 && n[0] != '0';
 		case PLAN_IT:
-			/* landlines keep their 0 (6-11 digits), mobiles start with 3 (9-10) */
+			/* landlines keep their 0 (6-11 digits); mobiles 3: 10 digits, or 9 from 32-39 */
 			if (n[0] == '0')
 				return len >= 6 && len <= 11;
 			if (n[0] == '3')
-				return len == 9 || len == 10;
+				return len == 10 || (len == 9 && n[1] >= '2');
+			/* numero verde 800 / 803 */
+			if (starts_with(n, len, "800"))
+				return len == 9;
+			if (starts_with(n, len, "803"))
+				return len == 6;
 			return false;
 		case PLAN_ES:
 			return len == 9 && strchr("6789", n[0]) != NULL;
 		case PLAN_JP:
-			/* 050/070/080/090 (IP, mobile): 10 digits; the rest: 9 */
+			/* 050/070/080/090 (IP, mobile) and 0800: 10 digits; the rest: 9 */
 			if (n[0] == '0')
 				return false;
 			if (len >= 2 && n[1] == '0' && strchr("5789", n[0]) != NULL)
@@ -409,8 +470,18 @@ nsn_valid(PhonePlan plan, const char *n, int len)
 				return strchr("23478", n[0]) != NULL;
 			return len == 10 && (strncmp(n, "1300", 4) == 0 || strncmp(n, "1800", 4) == 0);
 		case PLAN_IN:
+			/* 1800 toll free: 8 to 13 digits; 1600/1860: 10 and 11 */
+			if (starts_with(n, len, "1800"))
+				return len >= 8 && len <= 13;
+			if (starts_with(n, len, "1600"))
+				return len == 10;
+			if (starts_with(n, len, "1860"))
+				return len == 11;
 			return len == 10 && n[0] != '0';
 		case PLAN_BR:
+			/* 0800 toll free: 9 or 10 digits */
+			if (starts_with(n, len, "800"))
+				return len == 9 || len == 10;
 			/* a two-digit area code without zeros, then 8 digits (2-5) or 9 (mobile, 9) */
 			if (!all_digits_in(n, 2, '1', '9'))
 				return false;
@@ -633,6 +704,9 @@ jaro_winkler_chars(const pg_wchar *a, int alen, const pg_wchar *b, int blen)
 		int			lo = Max(0, i - window);
 		int			hi = Min(blen - 1, i + window);
 
+		/* the window grows with the strings: long texts take long, so answer a cancel */
+		if ((i & 0x3FF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		for (j = lo; j <= hi; j++)
 			if (!bmatch[j] && a[i] == b[j])
 			{
