@@ -110,9 +110,18 @@ ORDER BY record_id, linked_record_id;
 
 SELECT * FROM omni.identity_guardrail_report('SELECT * FROM contact_identifiers', blocklist => '{test@test.com}');
 
--- without the blocklist, test@test.com joins two strangers; max_shared => 1 keeps every value
--- from linking
+-- without the blocklist, test@test.com joins two strangers: shop:79 lands in Bob's cluster
 SELECT * FROM omni.resolve_identities('SELECT * FROM contact_identifiers') ORDER BY unified_id, record_id;
+
+-- max_per_type: a household shares a landline; at most one email per person
+CREATE TABLE household (record_id text, identifier_type text, identifier_value text);
+INSERT INTO household VALUES
+    ('crm:10',  'email', 'ann@example.com'), ('crm:10', 'phone', '+493012345678'),
+    ('crm:11',  'email', 'tom@example.com'), ('crm:11', 'phone', '+493012345678'),
+    ('shop:12', 'email', 'ann@example.com');
+SELECT * FROM omni.resolve_identities('SELECT * FROM household', max_per_type => '{"email": 1}')
+ORDER BY unified_id, record_id;
+SELECT * FROM omni.identity_guardrail_report('SELECT * FROM household', max_per_type => '{"email": 1}');
 
 -- stable IDs: store a run, change the data, resolve again with previous
 CREATE TABLE unified AS
@@ -133,4 +142,4 @@ SELECT * FROM omni.resolve_identities('SELECT record_id, email FROM contacts');
 SELECT * FROM omni.resolve_identities('SELECT 1, ''email'', ''a@b.c''');
 SELECT * FROM omni.resolve_identities('SELECT * FROM contact_identifiers', max_per_type => '{"email": 0}');
 DROP VIEW contact_identifiers;
-DROP TABLE contacts, unified;
+DROP TABLE contacts, unified, household;

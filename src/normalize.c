@@ -58,10 +58,11 @@ static const EmailProvider email_providers[] = {
 	/* Fastmail: plus addressing */
 	{"fastmail.com", NULL, false, true},
 	{"fastmail.fm", NULL, false, true},
-	/* Proton Mail: +aliases */
+	/* Proton Mail: +aliases on every Proton domain */
 	{"proton.me", NULL, false, true},
 	{"protonmail.com", NULL, false, true},
 	{"pm.me", NULL, false, true},
+	{"protonmail.ch", NULL, false, true},
 };
 
 static bool
