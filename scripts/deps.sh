@@ -8,6 +8,7 @@ packages=(
     make gcc
     "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libpq-dev "postgresql-$PG_MAJOR-pgtap"
     libtap-parser-sourcehandler-pgtap-perl postgresql-common
+    "postgresql-$PG_MAJOR-pgrouting"
     python3 python3-psycopg2 default-jre-headless libpostgresql-jdbc-java
 )
 # Extra packages a caller asks for (e.g. DEPS_EXTRA=valgrind).
