@@ -92,6 +92,35 @@ for p in $w1 $w2; do
         test -n "$v" -a "$v" = "$omni_version"
 done
 
+# ALTER EXTENSION omni UPDATE on the coordinator updates the workers too, and the states the
+# workers stored under the old version still roll up (a database of its own, released versions)
+for p in $coord $w1 $w2; do
+    pg "$p" -d postgres -c 'CREATE DATABASE omni_upgrade' || die "createdb omni_upgrade on port $p"
+    pg "$p" -d omni_upgrade -c 'CREATE EXTENSION citus' || die "CREATE EXTENSION citus in omni_upgrade on port $p"
+done
+pg "$coord" -d omni_upgrade -o /dev/null \
+    -c "SELECT citus_set_coordinator_host('127.0.0.1', $coord)" \
+    -c "SELECT citus_add_node('127.0.0.1', $w1)" -c "SELECT citus_add_node('127.0.0.1', $w2)" || die "omni_upgrade cluster"
+for released in released/omni--*.sql; do
+    old=${released#released/omni--}
+    old=${old%.sql}
+    pg "$coord" -d omni_upgrade -o /dev/null -c "DROP EXTENSION IF EXISTS omni CASCADE" -c "DROP TABLE IF EXISTS stored_rates" \
+        -c "CREATE EXTENSION omni VERSION '$old'" \
+        -c "CREATE TABLE stored_rates (customer_id integer, day integer, hits omni.rate)" \
+        -c "SELECT create_distributed_table('stored_rates', 'customer_id')" \
+        -c "INSERT INTO stored_rates SELECT c, d, omni.rate_agg(h) FROM generate_series(1, 200) c, generate_series(1, 7) d,
+                LATERAL (SELECT (c * 7 + d + g) % 5 = 0 AS h FROM generate_series(1, 1 + (c + d) % 9) g) x GROUP BY c, d" \
+        || die "omni $old on Citus"
+    before=$(pg "$coord" -d omni_upgrade -At -c "SELECT day, omni.rollup(hits) FROM stored_rates GROUP BY day ORDER BY day")
+    pg "$coord" -d omni_upgrade -c "ALTER EXTENSION omni UPDATE TO '$omni_version'" || die "ALTER EXTENSION omni UPDATE on Citus"
+    versions=$(pg "$coord" -d omni_upgrade -At -c "SELECT string_agg(DISTINCT result, ',') FROM run_command_on_workers(\$\$SELECT extversion FROM pg_extension WHERE extname = 'omni'\$\$)")
+    check "ALTER EXTENSION omni UPDATE from $old on the coordinator updated the workers (they have $versions)" \
+        test "$versions" = "$omni_version"
+    after=$(pg "$coord" -d omni_upgrade -At -c "SELECT day, omni.rollup(hits) FROM stored_rates GROUP BY day ORDER BY day")
+    check "omni.rate states stored on the workers under $old roll up across nodes as before the update" \
+        test -n "$before" -a "$before" = "$after"
+done
+
 # -------------------------------------------------------------------------------- the data
 echo "omni: loading the demo sample into the single-node database and into Citus"
 pg "$coord" -d omni_single -c 'CREATE EXTENSION omni' -c 'CREATE EXTENSION postgres_fdw' -o /dev/null \
