@@ -69,3 +69,9 @@ fuzz:
 
 bench:
 	bash bench/run.sh $(SCALE)
+
+# omni on a three-node Citus 13.2 cluster and on postgres_fdw shards, checked against a single
+# node (builds Citus from ../shared/vendor/citus when it is missing; see docs/scaling.md)
+.PHONY: test-citus
+test-citus:
+	bash scripts/test-citus.sh
