@@ -23,6 +23,12 @@ bash scripts/test-upgrade.sh || status=1
 # every type's text input and binary receive, fed mutated values (make fuzz runs a million a type)
 bash scripts/fuzz-in-cluster.sh || status=1
 
+# the README's table of bad inputs, run as written
+bash scripts/check-bad-input.sh || status=1
+
+# a long fit and identity resolution stop at pg_cancel_backend
+bash scripts/test-cancel.sh || status=1
+
 # what BI tools (JDBC) and notebooks (psycopg2) receive
 bash scripts/test-clients.sh || status=1
 

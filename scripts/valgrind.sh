@@ -37,6 +37,9 @@ done
 status=0
 # the suite's fuzzing pass, shortened: every case is far slower under memcheck
 export FUZZ_CASES=${FUZZ_CASES:-300}
+# test/spill.sql at 2,000 customers instead of 20,000 (still spills), the cancel test's fit state
+# at 200,000 customers instead of 2 million (a fit under memcheck is slower still)
+export PGOPTIONS="${PGOPTIONS:-} -c omni_test.customers=2000" CANCEL_CUSTOMERS=${CANCEL_CUSTOMERS:-200000}
 bash scripts/test-in-cluster.sh || status=1
 cleanup
 trap - EXIT

@@ -420,7 +420,7 @@ CheckQueryColumns(const Work *w, bool previous, TupleDesc desc)
 	if (desc->natts != want)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s: %s returns %d columns, not %d", w->opt->fname, what, desc->natts, want),
+				 errmsg_plural("%s: %s returns %d column, not %d", "%s: %s returns %d columns, not %d", desc->natts, w->opt->fname, what, desc->natts, want),
 				 errhint(previous ? "previous must return (record_id text, unified_id text), e.g. the last run's result."
 						 : "query must return (record_id text, identifier_type text, identifier_value text): one row per identifier.")));
 	for (i = 0; i < want; i++)

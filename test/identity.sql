@@ -296,7 +296,7 @@ SELECT throws_ok($$SELECT * FROM omni.resolve_identities('SELECT * FROM idrows',
 SELECT throws_ok($$SELECT * FROM omni.identity_links('SELECT * FROM idrows', max_per_type => '"email"')$$, '22023',
                  'omni.identity_links: max_per_type must be a jsonb object, not "email"', 'a cap that is not an object: an error');
 SELECT throws_ok($$SELECT * FROM omni.resolve_identities('SELECT * FROM idrows', previous => 'SELECT record_id FROM stored')$$, '42804',
-                 'omni.resolve_identities: previous returns 1 columns, not 2', 'previous with one column: an error');
+                 'omni.resolve_identities: previous returns 1 column, not 2', 'previous with one column: an error');
 SELECT throws_ok($$SELECT * FROM omni.resolve_identities('SELECT * FROM run2', previous => 'SELECT * FROM stored UNION ALL VALUES (''x1'', ''other'')')$$, '21000',
                  'omni.resolve_identities: record_id "x1" has two unified_ids in previous, "id-x1" and "other"', 'a record with two previous IDs: an error');
 SELECT throws_ok($$SELECT * FROM omni.resolve_identities('SELECT * FROM idrows; SELECT * FROM idrows')$$, '22023',
