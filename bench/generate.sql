@@ -1,8 +1,9 @@
 -- bench/generate.sql — seeded, deterministic test data for the cohort open-rate benchmark.
 --
---   psql -v scale=10 [-v seed=42] [-v tz=UTC] -f bench/generate.sql
+--   psql -v scale=10 [-v seed=42] [-v tz=UTC] [-v customers_per_message=0.025] -f bench/generate.sql
 --
--- scale 1 = 100,000 messages and 2,500 customers; scale 100 = 10M messages, 250,000 customers.
+-- scale 1 = 100,000 messages and 2,500 customers; scale 100 = 10M messages, 250,000 customers
+-- (customers_per_message = 0.1: 1M customers at scale 100, as bench/cohort_speed.sh uses).
 -- Every random draw is a hash of (row number, stream) with hashint8extended(), so the data
 -- depend only on scale and seed: not on the plan, parallelism, or the order rows are produced.
 --
@@ -31,6 +32,11 @@
 \else
 \set tz UTC
 \endif
+-- customers per message: 0.025 (the default, 40 messages a customer) or e.g. 0.1 (10 a customer)
+\if :{?customers_per_message}
+\else
+\set customers_per_message 0.025
+\endif
 
 SET client_min_messages = warning;
 SET timezone = :'tz';
@@ -38,7 +44,8 @@ SET work_mem = '256MB';
 SET maintenance_work_mem = '1GB';
 SET synchronous_commit = off;
 
-SELECT (:scale)::numeric * 100000 AS n_messages, (:scale)::numeric * 2500 AS n_customers \gset
+SELECT (:scale)::numeric * 100000 AS n_messages,
+       (:scale)::numeric * 100000 * (:customers_per_message)::numeric AS n_customers \gset
 SELECT :n_messages::bigint AS n_messages, :n_customers::bigint AS n_customers \gset
 \echo generating :n_messages messages for :n_customers customers (scale :scale, seed :seed, time zone :tz)
 

@@ -31,7 +31,9 @@ SELECT is(ARRAY(SELECT signature FROM omni_functions WHERE prosecdef ORDER BY 1)
 -- TimeZone); the identity resolution functions VOLATILE (above); everything else is IMMUTABLE
 SELECT is(ARRAY(SELECT signature FROM omni_functions WHERE provolatile = 's' ORDER BY 1),
           ARRAY['omni.cohort_grid(timestamp with time zone,timestamp with time zone,interval,interval,timestamp with time zone)',
-                'omni.cohort_period(timestamp with time zone,timestamp with time zone,interval)'],
+                'omni.cohort_period(timestamp with time zone,timestamp with time zone,interval)',
+                'omni.cohort_triangle_trans(omni.cohort_triangle,timestamp with time zone,timestamp with time zone,boolean,interval,interval)',
+                'omni.cohort_triangle_trans(omni.cohort_triangle,timestamp with time zone,timestamp with time zone,boolean,interval,interval,text)'],
           'only the session-zone cohort functions are STABLE');
 SELECT is(ARRAY(SELECT signature FROM omni_functions WHERE provolatile = 'v' ORDER BY 1),
           ARRAY(SELECT signature FROM omni_functions WHERE proparallel = 'r' ORDER BY 1),

@@ -44,4 +44,41 @@ extern double omni_mean_period_usecs(const Interval *period);
  */
 extern int64 omni_whole_periods(TimestampTz start, TimestampTz at, const Interval *period, pg_tz *tz);
 
+/*
+ * The fast path for per-row period arithmetic with many different starts.
+ *
+ * A zone's history between 1900 and 2100 as segments of constant UTC offset, found once with
+ * pg_next_dst_boundary (the function DetermineTimeZoneOffset itself uses) and checked
+ * against pg_localtime at both ends of each segment.  Within a segment, UTC -> local is adding
+ * the offset; a local time converts back by subtracting the offset of the segment it lands in,
+ * trusted only when it lands at least two days from the segment's ends, where the local time
+ * is neither skipped nor repeated and DetermineTimeZoneOffset gives that same answer.  Every
+ * other case (near a transition, outside 1900-2100, overflow) is reported as "cannot answer"
+ * and the caller falls back to the full arithmetic, so answers never differ from it.
+ */
+typedef struct OmniZoneMap
+{
+	pg_tz	   *tz;
+	int			nseg;
+	int			last;			/* the segment found last: rows often share one */
+	TimestampTz *seg_start;		/* segment i is [seg_start[i], seg_start[i + 1]) */
+	int64	   *seg_offset;		/* local - UTC in microseconds; INT64_MIN: not usable */
+	int32	   *week_segment;	/* the segment holding the start of each week of the map */
+} OmniZoneMap;
+
+extern OmniZoneMap *omni_zone_map(pg_tz *tz, MemoryContext mcxt);
+
+/* local wall-clock time of ts (microseconds from 2000-01-01 00:00 local), or false */
+extern bool omni_fast_local(OmniZoneMap *map, TimestampTz ts, int64 *local);
+
+/* the timestamptz of a local wall-clock time, when it is unambiguous and far from a transition */
+extern bool omni_fast_from_local(OmniZoneMap *map, int64 local, TimestampTz *ts);
+
+/*
+ * omni_whole_periods(start, at, period, map->tz) by civil-date arithmetic, or false when the
+ * fast path cannot vouch for the answer (then call omni_whole_periods).
+ */
+extern bool omni_fast_whole_periods(OmniZoneMap *map, TimestampTz start, TimestampTz at,
+									const Interval *period, int64 *k);
+
 #endif							/* OMNI_TIMECALC_H */

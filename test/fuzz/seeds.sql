@@ -94,3 +94,20 @@ SELECT 'omni.btyd_fit_state', v::text FROM (VALUES
     (omni.bgbb_fit_trans(omni.bgbb_fit_trans(NULL, 2, 4, 6), 0, 0, 6)),
     (omni.bgbb_fit_trans(NULL, 1, 3, 6, 250)),
     (omni.gamma_gamma_fit_trans(omni.gamma_gamma_fit_trans(NULL, 2, 35.5), 4, 12.25))) t(v);
+
+-- omni.cohort_triangle: counted from the cohort and from the customer, monthly and weekly
+-- cohorts, a negative period, several zones
+INSERT INTO fuzz_seeds
+SELECT 'omni.cohort_triangle', t::text FROM (
+    SELECT omni.cohort_triangle(s, a, h, '1 month', '1 month', 'cohort', 'UTC') AS t
+      FROM (VALUES (timestamptz '2026-01-05', timestamptz '2026-01-06', true),
+                   ('2026-01-07', '2026-03-08', false), ('2026-02-09', '2026-02-10', NULL),
+                   ('2026-02-09', '2026-01-10', true)) v(s, a, h)
+    UNION ALL
+    SELECT omni.cohort_triangle(s, a, h, '7 days', '1 day', 'customer', 'America/New_York')
+      FROM (VALUES (timestamptz '2026-03-05 10:00+00', timestamptz '2026-03-09 06:00+00', true),
+                   ('2026-03-07 23:00+00', '2026-03-08 07:30+00', false),
+                   ('2026-03-20 12:00+00', '2026-04-01 12:00+00', true)) v(s, a, h)
+    UNION ALL
+    SELECT omni.cohort_triangle(s, a, h, '3 months', '1 month 15 days', 'customer', 'Australia/Lord_Howe')
+      FROM (VALUES (timestamptz '2025-11-30 14:00+00', timestamptz '2026-06-01', true)) v(s, a, h)) x;
