@@ -4,7 +4,7 @@
 -- answers of a sorted aggregation with plenty of memory.  Each aggregate is read as text, so
 -- states compare bit for bit.
 BEGIN;
-SELECT plan(34);
+SELECT plan(38);
 SET LOCAL client_min_messages = warning;
 
 -- 20,000 customers (omni_test.customers, which make valgrind lowers to 2,000: still far past
@@ -87,7 +87,9 @@ SELECT customer_id, date_trunc('day', occurred_at) AS day,
        omni.channel_preference(channel, engaged) AS preference,
        omni.channel_prior(channel, engaged) AS prior,
        omni.send_time_prior(occurred_at) FILTER (WHERE engaged) AS send_time,
-       omni.contact_pressure_state_agg(occurred_at, engaged, '2026-07-01') FILTER (WHERE event_type = 'send') AS pressure
+       omni.contact_pressure_state_agg(occurred_at, engaged, '2026-07-01') FILTER (WHERE event_type = 'send') AS pressure,
+       omni.cohort_triangle(timestamptz '2025-06-01 00:00+00' + customer_id * interval '7 minutes', occurred_at, engaged,
+                            '1 month', '1 week', 'customer', 'Europe/Paris') FILTER (WHERE event_type = 'deliver') AS triangle
 FROM ev GROUP BY 1, 2;
 ANALYZE daily;
 
@@ -110,7 +112,9 @@ FROM unnest(ARRAY[
     'omni.send_time_prior(occurred_at) FILTER (WHERE engaged)',
     'omni.best_send_time(occurred_at, ''America/New_York'') FILTER (WHERE engaged)',
     'omni.contact_pressure(occurred_at, engaged, ''2026-07-01'') FILTER (WHERE event_type = ''send'')',
-    'omni.contact_pressure_state_agg(occurred_at, engaged, ''2026-07-01'') FILTER (WHERE event_type = ''send'')'
+    'omni.contact_pressure_state_agg(occurred_at, engaged, ''2026-07-01'') FILTER (WHERE event_type = ''send'')',
+    'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 month'')',
+    'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 week'', ''customer'', ''Europe/Paris'')'
 ]) AS a;
 
 SELECT is(pg_temp.spill_check(a, 'daily'), 'same', 'spills and equals the sorted plan: ' || a)
@@ -121,7 +125,8 @@ FROM unnest(ARRAY[
     'omni.rollup(preference)',
     'omni.rollup(prior)',
     'omni.rollup(send_time)',
-    'omni.rollup(pressure)'
+    'omni.rollup(pressure)',
+    'omni.rollup(triangle)'
 ]) AS a;
 
 -- the same states with the hashed aggregate in two parallel workers, combined by the leader
@@ -166,7 +171,8 @@ FROM unnest(ARRAY[
     'omni.send_time_prior(occurred_at) FILTER (WHERE engaged)',
     'omni.contact_pressure_state_agg(occurred_at, engaged, ''2026-07-01'') FILTER (WHERE event_type = ''send'')',
     'pg_temp.fit_state((customer_id % 5)::float8, ((customer_id % 5) * (1 + message_id % 7))::float8, 40)',
-    'omni.channel_prior(channel, engaged)'
+    'omni.channel_prior(channel, engaged)',
+    'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 week'', ''customer'', ''Europe/Paris'')'
 ]) AS a;
 
 SELECT * FROM finish();

@@ -56,6 +56,22 @@ CROSS JOIN (VALUES ('email'), ('push'), ('sms'), ('web')) AS ch(channel)
 LEFT JOIN cells USING (cohort_start, period_number, channel)
 ORDER BY 1, 2, 3;
 
+-- name: cohort_triangle_per_channel
+-- expect: partial omni.cohort_triangle
+SELECT t.channel, cell.cohort_start, cell.period_number, cell.rate, cell.observable, cell.complete
+FROM (SELECT r.channel, omni.cohort_triangle(c.first_seen_at, r.sent_at, r.engaged, '1 month', '1 month', 'cohort', 'UTC') AS tri
+      FROM shop.responses r JOIN shop.customers c USING (customer_id)
+      GROUP BY r.channel) t,
+     omni.cohort_cells(t.tri, '2025-10-20 12:00+00') AS cell
+ORDER BY 1, 2, 3;
+
+-- name: cohort_triangle_since_signup_per_customer
+-- expect: whole omni.cohort_triangle
+SELECT r.customer_id, omni.cohort_triangle(c.first_seen_at, r.sent_at, r.engaged, '1 month', '1 week', 'customer', 'Europe/Dublin')::text
+FROM shop.responses r JOIN shop.customers c USING (customer_id)
+GROUP BY r.customer_id
+ORDER BY 1;
+
 -- name: rate_per_campaign_kind_ab_test
 -- expect: partial omni.rate_agg
 SELECT k.kind, omni.rate_agg(r.engaged) FILTER (WHERE o.campaign = 'autumn_launch_A') AS a,
