@@ -263,6 +263,25 @@ FROM shop.responses r CROSS JOIN shop.priors p
 GROUP BY r.customer_id
 ORDER BY r.customer_id;
 
+-- name: channel_scores_per_customer_lateral
+-- expect: whole omni.channel_preference
+SELECT p.customer_id, s.*
+FROM (SELECT customer_id, omni.channel_preference(channel, engaged, sent_at, (SELECT channel_prior FROM shop.priors),
+                                                  timestamptz '2025-10-20 12:00+00', interval '90 days') AS pref
+      FROM shop.responses GROUP BY customer_id) p
+CROSS JOIN LATERAL omni.channel_scores(p.pref) s
+ORDER BY p.customer_id, s.channel;
+
+-- one customer: Citus routes the whole query to the one shard that holds the customer
+-- name: one_customer_routed_to_its_shard
+-- expect: whole omni.channel_preference
+SELECT customer_id, omni.channel_preference(channel, engaged, sent_at, (SELECT channel_prior FROM shop.priors),
+                                            timestamptz '2025-10-20 12:00+00', interval '90 days') AS pref
+FROM shop.responses
+WHERE customer_id = 42
+GROUP BY customer_id
+ORDER BY customer_id;
+
 -- name: channel_preference_per_country
 -- expect: partial omni.channel_preference
 SELECT c.country, omni.channel_preference(r.channel, r.engaged) AS pref
