@@ -22,16 +22,17 @@ OBJS = \
 	src/sendtime.o \
 	src/normalize.o \
 	src/identity.o \
-	src/triangle.o
+	src/triangle.o \
+	src/golden.o
 
 # The install script is generated from each capability's declarations, in dependency order.
 SQL_SOURCES = src/header.sql src/rate.sql src/cohort.sql src/events.sql src/engagement.sql src/btyd.sql \
-              src/channels.sql src/sendtime.sql src/normalize.sql src/identity.sql src/triangle.sql
+              src/channels.sql src/sendtime.sql src/normalize.sql src/identity.sql src/triangle.sql src/golden.sql
 # The update from the released 0.1.0: what changed in the objects 0.1.0 had, then the
 # declarations of every capability 0.2.0 adds.  Once 0.2.0 is released this script is frozen
 # into update/ like released/omni--0.1.0.sql (the install script 0.1.0 shipped).
 UPDATE_0_2_0 = src/update/0.1.0--0.2.0.sql src/engagement.sql src/btyd.sql src/channels.sql src/sendtime.sql \
-               src/normalize.sql src/identity.sql src/triangle.sql
+               src/normalize.sql src/identity.sql src/triangle.sql src/golden.sql
 DATA_built  = omni--$(EXTVERSION).sql omni--0.1.0--0.2.0.sql
 DATA        = released/omni--0.1.0.sql $(wildcard update/omni--*--*.sql)
 

@@ -493,3 +493,43 @@ WITH m(sent_at, engaged) AS (
            k <= CASE WHEN v <= 2 THEN v ELSE greatest(3 - v / 2, 0) END
     FROM (VALUES (0, 6), (1, 1), (2, 5), (3, 2), (4, 6), (5, 1), (6, 4), (7, 2)) wv(w, v), generate_series(1, v) k)
 SELECT (omni.contact_pressure(sent_at, engaged, '2026-06-01', '56 days')).* FROM m;
+
+-- @query golden_profile_columns
+-- docs/golden.md: golden profiles as plain columns a BI tool reads (no jsonb to parse): the
+-- surviving email and where it came from, an opt-out in any system, the largest lifetime value,
+-- the earliest first-seen date, the trusted name (omni.by_priority) and the latest phone (omni.latest)
+-- @column unified_id VARCHAR str
+-- @column email VARCHAR str
+-- @column email_source VARCHAR str
+-- @column email_updated_at TIMESTAMP datetime
+-- @column email_opt_out BIT bool
+-- @column ltv NUMERIC Decimal
+-- @column first_seen DATE date
+-- @column trusted_name VARCHAR str
+-- @column latest_phone VARCHAR str
+-- @column records BIGINT int
+-- @row crm:1 | jane.doe@gmail.com | crm | 2026-01-10T00:00:00+00:00 | t | 340.5 | 2023-11-30 | Jane Doe | +1 415-555-0100 | 3
+-- @row crm:2 | bob@example.com | crm | 2025-12-01T00:00:00+00:00 | f | NULL | NULL | Bob Smith | NULL | 1
+WITH c(record_id, unified_id, source, priority, updated_at, attrs) AS (VALUES
+    ('crm:1', 'crm:1', 'crm', 2, timestamptz '2026-01-10',
+     '{"email": "jane.doe@gmail.com", "name": "Jane Doe", "phone": "+14155550100", "ltv": 120, "first_seen": "2024-03-01", "email_opt_out": false}'::jsonb),
+    ('shop:77', 'crm:1', 'shop', 1, '2026-03-02',
+     '{"email": "janedoe+shop@gmail.com", "name": "Jane D.", "phone": null, "ltv": 340.5, "first_seen": "2023-11-30", "email_opt_out": true}'),
+    ('support:9', 'crm:1', 'support', 0, '2026-02-14', '{"name": "Jane", "phone": "+1 415-555-0100"}'),
+    ('crm:2', 'crm:2', 'crm', 2, '2025-12-01', '{"email": "bob@example.com", "name": "Bob Smith", "email_opt_out": false}'))
+SELECT unified_id,
+       lineage -> 'email' ->> 'value' AS email,
+       lineage -> 'email' ->> 'source' AS email_source,
+       (lineage -> 'email' ->> 'at')::timestamptz AS email_updated_at,
+       (lineage -> 'email_opt_out' ->> 'value')::boolean AS email_opt_out,
+       (lineage -> 'ltv' ->> 'value')::numeric AS ltv,
+       (lineage -> 'first_seen' ->> 'value')::date AS first_seen,
+       trusted_name, latest_phone, records
+FROM (SELECT unified_id,
+             omni.merge_profiles_lineage(attrs, updated_at, source, priority,
+                                         '{"email_opt_out": "any", "ltv": "max", "first_seen": "earliest"}') AS lineage,
+             omni.by_priority(attrs ->> 'name', priority, updated_at) AS trusted_name,
+             omni.latest(attrs ->> 'phone', updated_at) AS latest_phone,
+             count(*) AS records
+      FROM c GROUP BY unified_id) g
+ORDER BY unified_id;

@@ -478,3 +478,55 @@ SELECT (pressure).pressure, count(*) AS customers,
        round(avg((pressure).high_volume_rate)::numeric, 3) AS rate_heavy_weeks
 FROM reach WHERE pressure IS NOT NULL
 GROUP BY 1 ORDER BY 1;
+
+-- ---------------------------------------------------------------------------------------
+-- One customer, one profile: the contact records of the crm, ecommerce, support and app
+-- systems resolved to unified IDs (omni.resolve_identities, docs/identity.md), then merged
+-- into golden profiles (omni.merge_profiles_lineage, docs/golden.md).  The crm is trusted
+-- most (priority 3), then ecommerce, app and support; within a priority the newest wins.
+CREATE TEMP VIEW contact_identifiers AS
+SELECT record_id, 'email' AS identifier_type, omni.normalize_email(email) AS identifier_value FROM demo.contacts
+UNION ALL
+SELECT c.record_id, 'phone', omni.normalize_phone(c.phone, cu.country)
+FROM demo.contacts c JOIN demo.customers cu USING (customer_id)
+-- the regions omni.normalize_phone knows (docs/identity.md); other countries' phones link nothing
+WHERE cu.country IN ('US', 'CA', 'PR', 'GB', 'DE', 'FR', 'IT', 'ES', 'NL', 'JP', 'AU', 'IN', 'BR');
+CREATE TEMP TABLE unified AS
+SELECT * FROM omni.resolve_identities('SELECT * FROM contact_identifiers');
+CREATE TEMP TABLE golden AS
+SELECT u.unified_id, count(*) AS records,
+       omni.merge_profiles_lineage(jsonb_build_object('email', c.email, 'phone', c.phone, 'name', c.name),
+                                   c.updated_at, c.source_system,
+                                   CASE c.source_system WHEN 'crm' THEN 3 WHEN 'ecommerce' THEN 2 WHEN 'app' THEN 1 ELSE 0 END) AS lineage
+FROM demo.contacts c JOIN unified u USING (record_id)
+GROUP BY u.unified_id;
+SELECT unified_id AS demo_cluster FROM unified
+WHERE cluster_size >= 3 ORDER BY cluster_size DESC, unified_id LIMIT 1 \gset
+
+\echo '(9) Identity resolution: ':demo_cluster', one of the largest clusters, record by record, as each system holds it'
+SELECT c.source_system, c.record_id, c.email, c.phone, c.name, c.updated_at
+FROM demo.contacts c JOIN unified u USING (record_id)
+WHERE u.unified_id = :'demo_cluster'
+ORDER BY c.updated_at, c.record_id;
+
+\echo '(9b) The links that joined it (omni.identity_links): two records and the identifier they share'
+SELECT l.record_id, l.linked_record_id, l.identifier_type, l.identifier_value
+FROM omni.identity_links('SELECT * FROM contact_identifiers') l
+JOIN unified u USING (record_id)
+WHERE u.unified_id = :'demo_cluster'
+ORDER BY 1, 2;
+
+\echo '(9c) The identifiers the guardrails ignored (omni.identity_guardrail_report): shared by too many records to be one person'
+SELECT * FROM omni.identity_guardrail_report('SELECT * FROM contact_identifiers')
+ORDER BY records DESC, identifier_type, identifier_value LIMIT 5;
+
+\echo '(9d) Its golden profile: every value with the system and the record date it came from (crm trusted most, then the newest)'
+SELECT key, value -> 'value' AS value, value ->> 'source' AS source, value ->> 'at' AS updated_at
+FROM golden, jsonb_each(lineage)
+WHERE unified_id = :'demo_cluster'
+ORDER BY key;
+
+\echo '(9e) All customers: how many golden profiles took each field from each system'
+SELECT key, value ->> 'source' AS source, count(*) AS profiles
+FROM golden, jsonb_each(lineage)
+GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2;

@@ -111,3 +111,20 @@ SELECT 'omni.cohort_triangle', t::text FROM (
     UNION ALL
     SELECT omni.cohort_triangle(s, a, h, '3 months', '1 month 15 days', 'customer', 'Australia/Lord_Howe')
       FROM (VALUES (timestamptz '2025-11-30 14:00+00', timestamptz '2026-06-01', true)) v(s, a, h)) x;
+
+-- golden profiles (src/golden.c): plain, lineage, with rules (union, any, max), nested objects,
+-- numbers, arrays, booleans
+CREATE TEMP TABLE fuzz_profiles (uid int, src text, pri int, at timestamptz, attrs jsonb);
+INSERT INTO fuzz_profiles VALUES
+    (1, 'crm', 2, '2026-01-10', '{"email": "a@x.example", "ltv": 12.5, "tags": ["vip", "b2b"], "opt_out": false, "addr": {"city": "Oslo", "geo": {"lat": 59.9}}}'),
+    (1, 'shop', 1, '2026-03-01', '{"email": "b@x.example", "ltv": 7, "tags": ["buyer"], "opt_out": true, "addr": {"zip": "0150"}, "x": null}'),
+    (2, NULL, 0, NULL, '{"a": [1, {"b": 2}], "": "empty key", "n": -1e-5}');
+INSERT INTO fuzz_seeds
+SELECT 'omni.profile_state', omni.profile_state_agg(attrs, at, src, pri, NULL)::text FROM fuzz_profiles GROUP BY uid
+UNION ALL
+SELECT 'omni.profile_state', omni.profile_state_agg(attrs, at, src, pri, '{"tags": "union", "opt_out": "any", "ltv": "max", "addr": "earliest"}')::text
+  FROM fuzz_profiles WHERE uid = 1;
+-- omni.pick_state: int4 42 (omni.latest), text 'abc' of priority 2 (omni.by_priority)
+INSERT INTO fuzz_seeds VALUES
+    ('omni.pick_state', '\x010000000017000000000000000000000000000000040000002a'),
+    ('omni.pick_state', '\x010100000019000000020002ea470ae8600000000003616263');
