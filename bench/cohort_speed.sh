@@ -46,8 +46,10 @@ if [ -z "$(echo "SELECT 1 FROM pg_database WHERE datname = :'db';" |
     createdb "$DB"
 fi
 psql_db -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS omni"
-current=$(psql_db -At -c "SELECT CASE WHEN to_regclass('bench.meta') IS NULL THEN ''
-                                      ELSE (SELECT format('%s|%s|%s', scale, seed, n_customers * 10 = n_messages) FROM bench.meta LIMIT 1) END")
+current=""
+if [ "$(psql_db -At -c "SELECT to_regclass('bench.meta') IS NOT NULL")" = t ]; then
+    current=$(psql_db -At -c "SELECT format('%s|%s|%s', scale, seed, n_customers * 10 = n_messages) FROM bench.meta LIMIT 1")
+fi
 wanted=$(psql_db -At -c "SELECT format('%s|%s|true', ${SCALE}::numeric, ${SEED})")
 if [ "$current" != "$wanted" ]; then
     echo "generating data: scale $SCALE, seed $SEED, 10 messages a customer"
