@@ -4,7 +4,7 @@
 -- answers of a sorted aggregation with plenty of memory.  Each aggregate is read as text, so
 -- states compare bit for bit.
 BEGIN;
-SELECT plan(38);
+SELECT plan(45);
 SET LOCAL client_min_messages = warning;
 
 -- 20,000 customers (omni_test.customers, which make valgrind lowers to 2,000: still far past
@@ -89,7 +89,8 @@ SELECT customer_id, date_trunc('day', occurred_at) AS day,
        omni.send_time_prior(occurred_at) FILTER (WHERE engaged) AS send_time,
        omni.contact_pressure_state_agg(occurred_at, engaged, '2026-07-01') FILTER (WHERE event_type = 'send') AS pressure,
        omni.cohort_triangle(timestamptz '2025-06-01 00:00+00' + customer_id * interval '7 minutes', occurred_at, engaged,
-                            '1 month', '1 week', 'customer', 'Europe/Paris') FILTER (WHERE event_type = 'deliver') AS triangle
+                            '1 month', '1 week', 'customer', 'Europe/Paris') FILTER (WHERE event_type = 'deliver') AS triangle,
+       omni.profile_state_agg(jsonb_build_object('channel', channel, 'event', event_type, 'n', message_id % 7, 'tags', jsonb_build_array(channel)), occurred_at, channel, 0, NULL) AS profile
 FROM ev GROUP BY 1, 2;
 ANALYZE daily;
 
@@ -114,7 +115,11 @@ FROM unnest(ARRAY[
     'omni.contact_pressure(occurred_at, engaged, ''2026-07-01'') FILTER (WHERE event_type = ''send'')',
     'omni.contact_pressure_state_agg(occurred_at, engaged, ''2026-07-01'') FILTER (WHERE event_type = ''send'')',
     'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 month'')',
-    'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 week'', ''customer'', ''Europe/Paris'')'
+    'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 week'', ''customer'', ''Europe/Paris'')',
+    'omni.merge_profiles(jsonb_build_object(''channel'', channel, ''event'', event_type, ''n'', message_id % 7, ''tags'', jsonb_build_array(channel)), occurred_at, (message_id % 3)::int)',
+    'omni.merge_profiles_lineage(jsonb_build_object(''channel'', channel, ''event'', event_type, ''n'', message_id % 7, ''tags'', jsonb_build_array(channel)), occurred_at, channel, 0, ''{"tags": "union", "n": "max"}'')',
+    'omni.latest(event_type, occurred_at)',
+    'omni.by_priority(message_id, (message_id % 3)::int, occurred_at)'
 ]) AS a;
 
 SELECT is(pg_temp.spill_check(a, 'daily'), 'same', 'spills and equals the sorted plan: ' || a)
@@ -126,7 +131,8 @@ FROM unnest(ARRAY[
     'omni.rollup(prior)',
     'omni.rollup(send_time)',
     'omni.rollup(pressure)',
-    'omni.rollup(triangle)'
+    'omni.rollup(triangle)',
+    'omni.golden_profile(omni.rollup(profile))'
 ]) AS a;
 
 -- the same states with the hashed aggregate in two parallel workers, combined by the leader
@@ -172,7 +178,9 @@ FROM unnest(ARRAY[
     'omni.contact_pressure_state_agg(occurred_at, engaged, ''2026-07-01'') FILTER (WHERE event_type = ''send'')',
     'pg_temp.fit_state((customer_id % 5)::float8, ((customer_id % 5) * (1 + message_id % 7))::float8, 40)',
     'omni.channel_prior(channel, engaged)',
-    'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 week'', ''customer'', ''Europe/Paris'')'
+    'omni.cohort_triangle(timestamptz ''2025-06-01 00:00+00'' + customer_id * interval ''7 minutes'', occurred_at, engaged, ''1 month'', ''1 week'', ''customer'', ''Europe/Paris'')',
+    'omni.merge_profiles_lineage(jsonb_build_object(''channel'', channel, ''event'', event_type, ''n'', message_id % 7, ''tags'', jsonb_build_array(channel)), occurred_at, channel, 0, ''{"tags": "union", "n": "max"}'')',
+    'omni.by_priority(message_id, (message_id % 3)::int, occurred_at)'
 ]) AS a;
 
 SELECT * FROM finish();
