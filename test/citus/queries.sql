@@ -324,3 +324,41 @@ SELECT channel, omni.contact_pressure(omni.contact_pressure_state_agg(sent_at, e
 FROM shop.responses
 GROUP BY channel
 ORDER BY channel;
+
+-- ------------------------------------------------------------------------- golden profiles
+-- contacts are distributed by record_id, so grouping by the sample's customer id (standing in
+-- for the unified id) merges partial profile states from both workers on the coordinator
+-- name: golden_profile_per_person
+-- expect: partial omni.merge_profiles
+SELECT customer_id,
+       omni.merge_profiles(jsonb_build_object('email', email, 'phone', phone, 'name', name), updated_at,
+                           CASE source_system WHEN 'crm' THEN 3 WHEN 'ecommerce' THEN 2 WHEN 'app' THEN 1 ELSE 0 END) AS profile
+FROM shop.contacts
+GROUP BY customer_id
+ORDER BY customer_id;
+
+-- name: golden_profile_lineage_with_rules
+-- expect: partial omni.merge_profiles_lineage
+SELECT customer_id,
+       omni.merge_profiles_lineage(jsonb_build_object('email', email, 'phone', phone, 'name', name,
+                                                      'first_seen', updated_at::date, 'sources', jsonb_build_array(source_system)),
+                                   updated_at, source_system, 0,
+                                   '{"first_seen": "earliest", "sources": "union", "email": "latest"}') AS lineage
+FROM shop.contacts
+GROUP BY customer_id
+ORDER BY customer_id;
+
+-- name: golden_latest_typed
+-- expect: partial omni.latest
+SELECT customer_id, omni.latest(email, updated_at) AS email,
+       omni.by_priority(phone, CASE source_system WHEN 'crm' THEN 1 ELSE 0 END, updated_at) AS phone
+FROM shop.contacts
+GROUP BY customer_id
+ORDER BY customer_id;
+
+-- name: golden_profile_per_record_whole
+-- expect: whole omni.merge_profiles
+SELECT record_id, omni.merge_profiles(jsonb_build_object('email', email, 'name', name), updated_at) AS profile
+FROM shop.contacts
+GROUP BY record_id
+ORDER BY record_id;
