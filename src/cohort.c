@@ -134,28 +134,8 @@ boundary_series(FunctionCallInfo fcinfo, BoundaryCache *cache, TimestampTz start
 static bool
 boundaries_through(BoundaryCache *cache, BoundarySeries *series, int64 k)
 {
-	if (k >= BOUNDARY_CACHE_MAX)
-		return false;
-	if (k >= series->capacity)
-	{
-		int32		capacity = series->capacity;
-
-		while (capacity <= k)
-			capacity *= 2;
-		capacity = Min(capacity, BOUNDARY_CACHE_MAX);
-		series->boundaries = repalloc(series->boundaries, capacity * sizeof(TimestampTz));
-		series->capacity = capacity;
-	}
-	while (series->n <= k)
-	{
-		Interval	span;
-
-		omni_interval_multiply(&cache->period, series->n, &span);
-		series->boundaries[series->n] =
-			omni_timestamptz_add_in_zone(series->start, &span, cache->tz);
-		series->n++;
-	}
-	return true;
+	return omni_boundaries_through(series->start, &cache->period, cache->tz, k, BOUNDARY_CACHE_MAX,
+								   &series->boundaries, &series->n, &series->capacity);
 }
 
 /* The largest k >= 0 with boundaries[k] <= at, or -1 when the cache cannot answer. */

@@ -284,27 +284,8 @@ cohort_slot(FunctionCallInfo fcinfo, TriangleCache *cache, int32 cohort)
 static bool
 slot_boundaries_through(TriangleCache *cache, CohortSlot *slot, int64 k)
 {
-	if (k >= SLOT_MAX_BOUNDARIES)
-		return false;
-	if (k >= slot->capacity)
-	{
-		int32		capacity = slot->capacity;
-
-		while (capacity <= k)
-			capacity *= 2;
-		capacity = Min(capacity, SLOT_MAX_BOUNDARIES);
-		slot->boundaries = repalloc(slot->boundaries, capacity * sizeof(TimestampTz));
-		slot->capacity = capacity;
-	}
-	while (slot->n <= k)
-	{
-		Interval	span;
-
-		omni_interval_multiply(&cache->period, slot->n, &span);
-		slot->boundaries[slot->n] = omni_timestamptz_add_in_zone(slot->start, &span, cache->tz);
-		slot->n++;
-	}
-	return true;
+	return omni_boundaries_through(slot->start, &cache->period, cache->tz, k, SLOT_MAX_BOUNDARIES,
+								   &slot->boundaries, &slot->n, &slot->capacity);
 }
 
 /* omni.cohort_period(cohort start, at, period): from the slot's boundaries when it can */

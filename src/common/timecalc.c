@@ -83,6 +83,33 @@ omni_timestamptz_add_in_zone(TimestampTz ts, const Interval *span, pg_tz *tz)
 	return ts;
 }
 
+bool
+omni_boundaries_through(TimestampTz start, const Interval *period, pg_tz *tz, int64 k,
+						int32 max, TimestampTz **boundaries, int32 *n, int32 *capacity)
+{
+	if (k >= max)
+		return false;
+	if (k >= *capacity)
+	{
+		int32		grown = *capacity;
+
+		while (grown <= k)
+			grown *= 2;
+		grown = Min(grown, max);
+		*boundaries = repalloc(*boundaries, grown * sizeof(TimestampTz));
+		*capacity = grown;
+	}
+	while (*n <= k)
+	{
+		Interval	span;
+
+		omni_interval_multiply(period, *n, &span);
+		(*boundaries)[*n] = omni_timestamptz_add_in_zone(start, &span, tz);
+		(*n)++;
+	}
+	return true;
+}
+
 void
 omni_interval_multiply(const Interval *span, int64 k, Interval *result)
 {

@@ -19,6 +19,15 @@ extern TimestampTz omni_timestamptz_add_in_zone(TimestampTz ts, const Interval *
 /* span * k, erroring on overflow of any field */
 extern void omni_interval_multiply(const Interval *span, int64 k, Interval *result);
 
+/*
+ * A cache of one start's period boundaries, boundaries[k] = start + k * period in zone tz:
+ * extends *boundaries (allocated in the caller's long-lived context, grown with repalloc) so
+ * that boundaries[0 .. k] are computed.  False when k is at or beyond max, the most the caller
+ * keeps; then the caller computes directly.
+ */
+extern bool omni_boundaries_through(TimestampTz start, const Interval *period, pg_tz *tz, int64 k,
+									int32 max, TimestampTz **boundaries, int32 *n, int32 *capacity);
+
 /* Reject a period that is not strictly positive in every field it uses (errors name it). */
 extern void omni_check_period(const Interval *period, const char *argname);
 
