@@ -8,7 +8,8 @@
  * How: the query is executed once through SPI into a DestReceiver, so its rows stream (and
  * the query may use a parallel plan); every record id and every (type, value) is interned in
  * a simplehash table whose keys live in one byte arena, and each row becomes a pair of 32-bit
- * indexes.  After the scan the pairs are bucketed by identifier (a counting sort), each
+ * indexes (the tables sized from the planner's row estimate, the rows interned in small
+ * batches with their memory prefetched, on huge pages where the kernel gives them).  After the scan the pairs are bucketed by identifier (a counting sort), each
  * identifier's records are de-duplicated, the guardrails decide which identifiers may link,
  * and a union-find (union by size, path halving) joins their records.  Memory is counted as it
  * grows and is bounded by omni.identity_memory_limit: past it the call fails with a clear
@@ -24,6 +25,9 @@
 #include "postgres.h"
 
 #include <limits.h>
+#ifndef WIN32
+#include <sys/mman.h>
+#endif
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -127,12 +131,52 @@ strkey_unhashed(void)
 #define SH_EQUAL(tb, a, b) key_equal((const Arena *) (tb)->private_data, a, b)
 #define SH_STORE_HASH
 /* shorter probe runs: the tables are read once per row and every probe is a cache miss */
-#define SH_FILLFACTOR (0.75)
+#define SH_FILLFACTOR_USED (0.75)
+#define SH_FILLFACTOR SH_FILLFACTOR_USED
 #define SH_GET_HASH(tb, a) ((a)->hash)
 #define SH_SCOPE static inline
 #define SH_DECLARE
 #define SH_DEFINE
+#define SH_USE_NONDEFAULT_ALLOCATOR
 #include "lib/simplehash.h"
+
+/*
+ * The tables and the arena are hundreds of megabytes read at random, one row at a time: with
+ * 4 kB pages nearly every look-up also misses the TLB, and on a virtual machine a page walk
+ * costs as much as the memory miss itself.  Where the kernel offers transparent huge pages
+ * on request (Linux's "madvise" mode, the default of several distributions), ask for them on
+ * every large buffer; elsewhere this does nothing.
+ */
+#define HUGE_PAGE_SIZE		((uintptr_t) 2 * 1024 * 1024)
+
+static void
+hint_huge_pages(void *p, Size size)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t	start = TYPEALIGN(HUGE_PAGE_SIZE, (uintptr_t) p);
+	uintptr_t	end = TYPEALIGN_DOWN(HUGE_PAGE_SIZE, (uintptr_t) p + size);
+
+	if (end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);	/* only a hint */
+#endif
+}
+
+/* simplehash's allocator: zeroed, as its own is, after the huge-page hint */
+static inline void *
+strtab_allocate(strtab_hash *tb, Size size)
+{
+	void	   *p = MemoryContextAllocExtended(tb->ctx, size, MCXT_ALLOC_HUGE);
+
+	hint_huge_pages(p, size);
+	memset(p, 0, size);
+	return p;
+}
+
+static inline void
+strtab_free(strtab_hash *tb, void *pointer)
+{
+	pfree(pointer);
+}
 
 /* ---------- the work of one call ---------- */
 
@@ -151,6 +195,30 @@ typedef struct IdentityOptions
 #define IDENT_BLOCKED	0x01
 #define IDENT_SHARED	0x02
 #define IDENT_REFUSED	0x04	/* at least one of its links broke a per-type cap */
+
+/*
+ * Batched interning.  Each identifier row costs two look-ups in tables far larger than the
+ * CPU's caches (records and identifiers), and each look-up up to two memory misses: the
+ * bucket, then the key's bytes in the arena.  So rows are taken in batches: their keys are
+ * copied aside and hashed and every bucket is prefetched, then the arena bytes of every key
+ * found in those buckets with the same hash, and only then are the rows interned, in their
+ * order — each record and identifier gets the index that one row at a time would give it.
+ */
+#define BATCH_ROWS		32
+#define BATCH_BYTES		(64 * 1024)		/* flush early when the keys are long */
+#define BATCH_KEEP		(1024 * 1024)	/* a buffer grown past this by one huge key is freed */
+#define PEEK_SLOTS		2				/* bucket slots whose keys are prefetched */
+
+typedef struct PendingRow
+{
+	uint32		rec_off;		/* in batch_bytes */
+	uint32		rec_len;
+	uint32		rec_hash;
+	uint32		val_off;
+	uint32		val_len;
+	uint32		val_hash;
+	uint32		type;			/* NO_INDEX: the record only, without an identifier */
+} PendingRow;
 
 typedef struct RecPair
 {
@@ -189,6 +257,13 @@ typedef struct Work
 	uint64		null_ids;
 	uint32		last_type;		/* the previous row's type, usually the next row's too */
 
+	/* identifier rows read but not yet interned (see "batched interning") */
+	PendingRow	batch[BATCH_ROWS];
+	int			nbatch;
+	char	   *batch_bytes;	/* their record ids and values */
+	Size		batch_used;
+	Size		batch_size;
+
 	/* after the scan: each identifier's distinct records, and its flags */
 	uint32	   *group_start;	/* nident + 1 */
 	uint32	   *group_len;
@@ -226,6 +301,7 @@ work_memory(const Work *w)
 	total += (Size) w->idents->size * sizeof(StrEntry);
 	total += (Size) w->types->size * sizeof(StrEntry);
 	total += w->pair_cap * sizeof(RecPair);
+	total += w->batch_size;
 	return total + w->extra;
 }
 
@@ -302,6 +378,7 @@ arena_add(Work *w, const char *s, uint32 len)
 		a->bytes = a->bytes == NULL ? MemoryContextAllocHuge(w->cxt, newsize) :
 			repalloc_huge(a->bytes, newsize);
 		a->size = newsize;
+		hint_huge_pages(a->bytes, a->size);
 	}
 	off = (uint32) a->used;
 	memcpy(a->bytes + off, s, len);
@@ -309,19 +386,27 @@ arena_add(Work *w, const char *s, uint32 len)
 	return off;
 }
 
-/* the index of the string s in tab, interned when new (keys and count are the table's) */
+/* a key's hash: its bytes, combined with its type (identifiers) unless type is 0 */
+static inline uint32
+key_hash(const char *s, uint32 len, uint32 type)
+{
+	uint32		hash = hash_bytes((const unsigned char *) s, len);
+
+	if (type != 0)
+		hash = hash_combine(hash, murmurhash32(type));
+	return hash;
+}
+
+/* the index of the string s (whose key_hash is hash) in tab, interned when new */
 static uint32
-intern(Work *w, strtab_hash *tab, StrKey **keys, uint32 *cap, uint32 *count,
-	   const char *s, uint32 len, uint32 type)
+intern_hashed(Work *w, strtab_hash *tab, StrKey **keys, uint32 *cap, uint32 *count,
+			  const char *s, uint32 len, uint32 type, uint32 hash)
 {
 	StrKey		probe = {PROBE_OFFSET, len, type};
-	uint32		hash = hash_bytes((const unsigned char *) s, len);
 	StrEntry   *e;
 	bool		found;
 	uint64		size_before = tab->size;
 
-	if (type != 0)
-		hash = hash_combine(hash, murmurhash32(type));
 	w->arena.probe = s;
 	/* a table about to double must fit in the limit first */
 	if (tab->members >= tab->grow_threshold)
@@ -341,18 +426,23 @@ intern(Work *w, strtab_hash *tab, StrKey **keys, uint32 *cap, uint32 *count,
 	return e->idx;
 }
 
+/* the index of the string s in tab, interned when new (keys and count are the table's) */
+static inline uint32
+intern(Work *w, strtab_hash *tab, StrKey **keys, uint32 *cap, uint32 *count,
+	   const char *s, uint32 len, uint32 type)
+{
+	return intern_hashed(w, tab, keys, cap, count, s, len, type, key_hash(s, len, type));
+}
+
 /* lookup only: NO_INDEX when absent */
 static uint32
 lookup(Work *w, strtab_hash *tab, const char *s, uint32 len, uint32 type)
 {
 	StrKey		probe = {PROBE_OFFSET, len, type};
-	uint32		hash = hash_bytes((const unsigned char *) s, len);
 	StrEntry   *e;
 
-	if (type != 0)
-		hash = hash_combine(hash, murmurhash32(type));
 	w->arena.probe = s;
-	e = strtab_lookup_hash(tab, probe, hash);
+	e = strtab_lookup_hash(tab, probe, key_hash(s, len, type));
 	return e == NULL ? NO_INDEX : e->idx;
 }
 
@@ -467,58 +557,160 @@ datum_bytes(IdentityReceiver *r, Datum d, uint32 *len, bool *detoasted)
 	return VARDATA_ANY(v);
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define prefetch_read(p)	__builtin_prefetch((p), 0, 3)
+#else
+#define prefetch_read(p)	((void) 0)
+#endif
+
+/* a copy of a key in the batch buffer: its offset there */
+static uint32
+batch_add(Work *w, const char *s, uint32 len)
+{
+	uint32		off;
+
+	if (w->batch_used + len > w->batch_size)
+	{
+		Size		newsize = Max(w->batch_size * 2, Max(w->batch_used + len, BATCH_BYTES + 8192));
+
+		CheckMemory(w, newsize - w->batch_size);
+		w->batch_bytes = w->batch_bytes == NULL ? MemoryContextAllocHuge(w->cxt, newsize) :
+			repalloc_huge(w->batch_bytes, newsize);
+		w->batch_size = newsize;
+	}
+	off = (uint32) w->batch_used;
+	memcpy(w->batch_bytes + off, s, len);
+	w->batch_used += len;
+	return off;
+}
+
+/* the bucket of hash in tab, and the arena bytes of the keys there with the same hash */
+static inline void
+prefetch_bucket(const strtab_hash *tab, uint32 hash)
+{
+	prefetch_read(&tab->data[hash & tab->sizemask]);
+}
+
+static inline void
+prefetch_keys(const Work *w, const strtab_hash *tab, uint32 hash)
+{
+	uint32		b = hash & tab->sizemask;
+
+	for (int i = 0; i < PEEK_SLOTS; i++)
+	{
+		const StrEntry *e = &tab->data[(b + i) & tab->sizemask];
+
+		if (e->status != strtab_SH_IN_USE)
+			break;
+		if (e->hash == hash)
+			prefetch_read(w->arena.bytes + e->key.off);
+	}
+}
+
+/* intern the batch's rows, in order (see "batched interning") */
+static void
+flush_batch(Work *w)
+{
+	PendingRow *b = w->batch;
+	int			n = w->nbatch;
+	const char *bytes = w->batch_bytes;
+
+	for (int i = 0; i < n; i++)
+	{
+		b[i].rec_hash = key_hash(bytes + b[i].rec_off, b[i].rec_len, 0);
+		prefetch_bucket(w->records, b[i].rec_hash);
+		if (b[i].type != NO_INDEX)
+		{
+			/* type + 1: 0 means "no type" to the hash */
+			b[i].val_hash = key_hash(bytes + b[i].val_off, b[i].val_len, b[i].type + 1);
+			prefetch_bucket(w->idents, b[i].val_hash);
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		prefetch_keys(w, w->records, b[i].rec_hash);
+		if (b[i].type != NO_INDEX)
+			prefetch_keys(w, w->idents, b[i].val_hash);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		uint32		rec;
+		uint32		ident;
+
+		rec = intern_hashed(w, w->records, &w->rec_key, &w->rec_cap, &w->nrec,
+							bytes + b[i].rec_off, b[i].rec_len, 0, b[i].rec_hash);
+		if (b[i].type == NO_INDEX)
+			continue;			/* the record exists, without this identifier */
+		ident = intern_hashed(w, w->idents, &w->ident_key, &w->ident_cap, &w->nident,
+							  bytes + b[i].val_off, b[i].val_len, b[i].type + 1, b[i].val_hash);
+
+		if (w->npairs >= w->pair_cap)
+		{
+			Size		newcap = w->pair_cap == 0 ? 4096 : w->pair_cap * 2;
+
+			if (newcap > MaxAllocHugeSize / sizeof(RecPair))
+				newcap = MaxAllocHugeSize / sizeof(RecPair);
+			if (newcap <= w->pair_cap)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("%s: too many identifier rows", w->opt->fname),
+						 errhint("Resolve the input in parts (docs/identity.md, \"Limits\").")));
+			CheckMemory(w, (newcap - w->pair_cap) * sizeof(RecPair));
+			w->pairs = w->pairs == NULL ? MemoryContextAllocHuge(w->cxt, newcap * sizeof(RecPair)) :
+				repalloc_huge(w->pairs, newcap * sizeof(RecPair));
+			w->pair_cap = newcap;
+		}
+		w->pairs[w->npairs].rec = rec;
+		w->pairs[w->npairs].ident = ident;
+		w->npairs++;
+	}
+	w->nbatch = 0;
+	w->batch_used = 0;
+	if (w->batch_size > BATCH_KEEP)
+	{
+		pfree(w->batch_bytes);
+		w->batch_bytes = NULL;
+		w->batch_size = 0;
+	}
+}
+
 static void
 receive_identifier_row(IdentityReceiver *r, Work *w, TupleTableSlot *slot, bool *detoasted)
 {
+	PendingRow *row;
 	const char *s;
 	uint32		len;
-	uint32		rec;
-	uint32		type;
-	uint32		ident;
 
 	if (slot->tts_isnull[0])
 	{
 		w->null_ids++;
 		return;
 	}
+	row = &w->batch[w->nbatch];
 	s = datum_bytes(r, slot->tts_values[0], &len, detoasted);
-	rec = intern(w, w->records, &w->rec_key, &w->rec_cap, &w->nrec, s, len, 0);
-	if (slot->tts_isnull[1] || slot->tts_isnull[2])
-		return;					/* the record exists, without this identifier */
-
-	s = datum_bytes(r, slot->tts_values[1], &len, detoasted);
-	if (w->last_type != NO_INDEX && w->type_key[w->last_type].len == len &&
-		memcmp(str_of(w, w->type_key[w->last_type]), s, len) == 0)
-		type = w->last_type;
-	else
+	row->rec_off = batch_add(w, s, len);
+	row->rec_len = len;
+	row->type = NO_INDEX;
+	if (!slot->tts_isnull[1] && !slot->tts_isnull[2])
 	{
-		type = intern(w, w->types, &w->type_key, &w->type_cap, &w->ntype, s, len, 0);
-		w->last_type = type;
+		uint32		type;
+
+		s = datum_bytes(r, slot->tts_values[1], &len, detoasted);
+		if (w->last_type != NO_INDEX && w->type_key[w->last_type].len == len &&
+			memcmp(str_of(w, w->type_key[w->last_type]), s, len) == 0)
+			type = w->last_type;
+		else
+		{
+			type = intern(w, w->types, &w->type_key, &w->type_cap, &w->ntype, s, len, 0);
+			w->last_type = type;
+		}
+		s = datum_bytes(r, slot->tts_values[2], &len, detoasted);
+		row->val_off = batch_add(w, s, len);
+		row->val_len = len;
+		row->type = type;
 	}
-
-	s = datum_bytes(r, slot->tts_values[2], &len, detoasted);
-	/* type + 1: 0 means "no type" to the hash */
-	ident = intern(w, w->idents, &w->ident_key, &w->ident_cap, &w->nident, s, len, type + 1);
-
-	if (w->npairs >= w->pair_cap)
-	{
-		Size		newcap = w->pair_cap == 0 ? 4096 : w->pair_cap * 2;
-
-		if (newcap > MaxAllocHugeSize / sizeof(RecPair))
-			newcap = MaxAllocHugeSize / sizeof(RecPair);
-		if (newcap <= w->pair_cap)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s: too many identifier rows", w->opt->fname),
-					 errhint("Resolve the input in parts (docs/identity.md, \"Limits\").")));
-		CheckMemory(w, (newcap - w->pair_cap) * sizeof(RecPair));
-		w->pairs = w->pairs == NULL ? MemoryContextAllocHuge(w->cxt, newcap * sizeof(RecPair)) :
-			repalloc_huge(w->pairs, newcap * sizeof(RecPair));
-		w->pair_cap = newcap;
-	}
-	w->pairs[w->npairs].rec = rec;
-	w->pairs[w->npairs].ident = ident;
-	w->npairs++;
+	if (++w->nbatch == BATCH_ROWS || w->batch_used >= BATCH_BYTES)
+		flush_batch(w);
 }
 
 /* previous: record -> its old unified ID (an index into prev_ids) */
@@ -610,6 +802,51 @@ receiver_destroy(DestReceiver *self)
 {
 }
 
+#if PG_VERSION_NUM >= 140000
+/* the planner's estimate of the rows a prepared query returns (0 when it has none) */
+static double
+estimated_rows(SPIPlanPtr plan)
+{
+	CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
+	double		rows = 0;
+	ListCell   *lc;
+
+	if (cplan == NULL)
+		return 0;
+	foreach(lc, cplan->stmt_list)
+	{
+		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
+
+		if (stmt->commandType == CMD_SELECT && stmt->planTree != NULL)
+			rows = Max(rows, stmt->planTree->plan_rows);
+	}
+	ReleaseCachedPlan(cplan, NULL);		/* an unsaved plan: no resource owner */
+	return rows;
+}
+
+/*
+ * Size the record and identifier tables for the rows the planner expects before reading
+ * them, instead of doubling them from 1,024 entries: every doubling zeroes a new table and
+ * re-inserts every key at a random place in it, which cost about a tenth of the run on 6
+ * million rows.  Typical inputs carry two or three identifiers a record, so the records'
+ * table is sized for half the rows, the identifiers' for all of them.  At most a quarter of
+ * omni.identity_memory_limit goes to this (a wrong estimate only costs growth later).
+ */
+static void
+presize_tables(Work *w, double rows)
+{
+	double		most = (double) w->limit / 4 / 2 / sizeof(StrEntry) * SH_FILLFACTOR_USED;
+
+	rows = Min(rows, most);
+	if (rows <= 2048 || w->nrec > 0 || w->nident > 0)
+		return;
+	strtab_destroy(w->records);
+	w->records = strtab_create(w->cxt, (uint32) (rows / 2), &w->arena);
+	strtab_destroy(w->idents);
+	w->idents = strtab_create(w->cxt, (uint32) rows, &w->arena);
+}
+#endif
+
 static void
 run_query(Work *w, const char *sql, bool previous)
 {
@@ -631,11 +868,22 @@ run_query(Work *w, const char *sql, bool previous)
 
 	w->rows = 0;
 #if PG_VERSION_NUM >= 140000
-	/* straight into the receiver: streamed, and the plan may be parallel */
-	memset(&options, 0, sizeof(options));
-	options.read_only = false;
-	options.dest = (DestReceiver *) &r;
-	rc = SPI_execute_extended(sql, &options);
+	{
+		/* straight into the receiver: streamed, and the plan may be parallel */
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, 0, NULL, CURSOR_OPT_PARALLEL_OK);
+
+		rc = plan == NULL ? SPI_result : 0;
+		if (plan != NULL)
+		{
+			if (!previous)
+				presize_tables(w, estimated_rows(plan));
+			memset(&options, 0, sizeof(options));
+			options.read_only = false;
+			options.dest = (DestReceiver *) &r;
+			rc = SPI_execute_plan_extended(plan, &options);
+			SPI_freeplan(plan);
+		}
+	}
 #else
 	{
 		/* PostgreSQL 13: a cursor, fetched in batches */
@@ -670,6 +918,8 @@ run_query(Work *w, const char *sql, bool previous)
 		}
 	}
 #endif
+	if (!previous)
+		flush_batch(w);			/* the last rows */
 	if (rc < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

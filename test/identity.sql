@@ -3,7 +3,7 @@
 -- guardrails, the spanning forest of links, the stable-ID rules across two runs, order
 -- independence, bad input and limits.
 BEGIN;
-SELECT plan(61);
+SELECT plan(62);
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgrouting CASCADE;
 
@@ -315,6 +315,14 @@ SELECT results_eq(
     'one giant component: a chain of 20,000 records is one cluster');
 SELECT is((SELECT count(*) FROM omni.identity_links('SELECT g::text, ''star'', ''hub'' FROM generate_series(1, 20000) g', max_shared => NULL)),
           19999::bigint, 'one giant component: a star of 20,000 records has 19,999 links');
+-- long values: rows are interned in batches of at most 64 kB of keys, and a batch buffer grown
+-- past 1 MB by one key is freed; 60 records, 6 distinct values of 300 kB or 1.5 MB, 10 records each
+SELECT results_eq(
+    $$SELECT count(*), count(DISTINCT unified_id), min(cluster_size), max(cluster_size)
+      FROM omni.resolve_identities('SELECT g::text, ''blob'', repeat(chr(65 + g % 3), CASE WHEN g % 2 = 0 THEN 300000 ELSE 1500000 END)
+                                    FROM generate_series(1, 60) g')$$,
+    $$VALUES (60::bigint, 6::bigint, 10, 10)$$,
+    'long identifier values (300 kB and 1.5 MB): 6 values of 10 records each, 6 clusters');
 SET LOCAL omni.identity_memory_limit = '2MB';
 SELECT throws_like($$SELECT count(*) FROM omni.resolve_identities('SELECT g::text, ''e'', g::text FROM generate_series(1, 200000) g')$$,
                    'omni.resolve_identities needs more than omni.identity_memory_limit (2048 kB) for this input',
