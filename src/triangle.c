@@ -218,6 +218,8 @@ cohort_start(const Interval *ci, int32 cohort, pg_tz *tz)
 /* ---------- per-query cache of the transition function ---------- */
 
 #define COHORT_SLOTS		256		/* direct-mapped by cohort index */
+#define DAY_SLOTS			2048	/* local date -> cohort, direct-mapped by Julian day */
+#define NO_DAY				PG_INT32_MIN
 #define SLOT_MAX_BOUNDARIES 4096
 
 typedef struct CohortSlot
@@ -240,8 +242,11 @@ typedef struct TriangleCache
 	Interval	period;
 	int			counted_from;
 	double		mean_period;
+	double		inv_mean_period;	/* 1 / mean_period: a first guess of the period */
 	OmniZoneMap *map;
 	CohortSlot	slots[COHORT_SLOTS];
+	int32		day_julian[DAY_SLOTS];	/* NO_DAY when empty */
+	int32		day_cohort[DAY_SLOTS];
 } TriangleCache;
 
 static void
@@ -288,16 +293,34 @@ slot_boundaries_through(TriangleCache *cache, CohortSlot *slot, int64 k)
 								   &slot->boundaries, &slot->n, &slot->capacity);
 }
 
-/* omni.cohort_period(cohort start, at, period): from the slot's boundaries when it can */
+/* the cohort of a local date, through the day cache (most rows' dates were seen before) */
+static inline int32
+cohort_of_day(TriangleCache *cache, int julian)
+{
+	uint32		i = (uint32) julian % DAY_SLOTS;
+
+	if (cache->day_julian[i] != julian)
+	{
+		cache->day_cohort[i] = cohort_of_julian(&cache->cohort_interval, julian);
+		cache->day_julian[i] = julian;
+	}
+	return cache->day_cohort[i];
+}
+
+/*
+ * omni.cohort_period(cohort start, at, period): from the slot's boundaries when it can.  The
+ * first guess (elapsed time over the mean period, by a multiplication) only picks where to
+ * start; the answer is settled by comparing with the exact boundaries.
+ */
 static int64
 period_from_cohort(TriangleCache *cache, CohortSlot *slot, TimestampTz at)
 {
-	double		guess = floor(((double) at - (double) slot->start) / cache->mean_period);
+	double		guess = ((double) at - (double) slot->start) * cache->inv_mean_period;
 	int64		k;
 
 	if (guess >= 0.0 && guess < SLOT_MAX_BOUNDARIES - 1)
 	{
-		k = (int64) guess;
+		k = (int64) guess;		/* floor, as guess >= 0 */
 		if (slot_boundaries_through(cache, slot, k + 1))
 		{
 			while (k > 0 && slot->boundaries[k] > at)
@@ -756,6 +779,9 @@ triangle_cache(FunctionCallInfo fcinfo, bool zone_given)
 	cache->period = *period;
 	cache->counted_from = counted_from;
 	cache->mean_period = omni_mean_period_usecs(period);
+	cache->inv_mean_period = 1.0 / cache->mean_period;
+	for (int i = 0; i < DAY_SLOTS; i++)
+		cache->day_julian[i] = NO_DAY;
 	cache->map = omni_zone_map(cache->tz, fcinfo->flinfo->fn_mcxt);
 	cache->valid = true;
 	fcinfo->flinfo->fn_extra = cache;
@@ -817,7 +843,7 @@ triangle_trans_common(FunctionCallInfo fcinfo, bool zone_given)
 					 errmsg("timestamp out of range")));
 		julian = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
 	}
-	cohort = cohort_of_julian(&cache->cohort_interval, julian);
+	cohort = cohort_of_day(cache, julian);
 
 	if (cache->counted_from == COUNTED_FROM_COHORT)
 		period = period_from_cohort(cache, cohort_slot(fcinfo, cache, cohort), at);
