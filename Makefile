@@ -70,7 +70,7 @@ fuzz:
 	bash scripts/fuzz.sh
 
 bench:
-	bash bench/run.sh $(SCALE)
+	bash bench/cohort_speed.sh $(SCALE)
 
 # omni on a three-node Citus 13.2 cluster and on postgres_fdw shards, checked against a single
 # node (builds Citus from ../shared/vendor/citus when it is missing; see docs/scaling.md)

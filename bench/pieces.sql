@@ -1,6 +1,7 @@
 -- bench/pieces.sql — where the time of the cohort open-rate query goes, piece by piece.
 --
---   psql -d omni_bench -f bench/pieces.sql [-v reps=5]     (after bench/run.sh made the data)
+--   psql -d omni_cohort_speed -f bench/pieces.sql [-v reps=5]
+--                                        (after bench/cohort_speed.sh made the data)
 --
 -- Serial, no JIT.  Each line is the best of :reps runs; "ns/row" is the time over the
 -- baseline of the same group divided by the number of rows, i.e. what that piece costs per
@@ -69,6 +70,12 @@ INSERT INTO piece VALUES
      'SELECT omni.rate_agg(opened) FILTER (WHERE delivered) FROM bench.pieces_joined', false),
  (12, 'aggregate', 'count(*) FILTER (delivered), count(*) FILTER (delivered AND opened)',
      'SELECT count(*) FILTER (WHERE delivered), count(*) FILTER (WHERE delivered AND opened) FROM bench.pieces_joined', false),
+ (13, 'aggregate', 'omni.cohort_triangle(cohort, sent_at, opened, ''1 month'', ''1 month'') FILTER (WHERE delivered)',
+     $$SELECT omni.cohort_triangle(cohort_month, sent_at, opened, '1 month', '1 month') FILTER (WHERE delivered) FROM bench.pieces_joined$$, false),
+ (14, 'aggregate', '  the same from first_seen_at (cohort = its month, truncated per row)',
+     $$SELECT omni.cohort_triangle(first_seen_at, sent_at, opened, '1 month', '1 month') FILTER (WHERE delivered) FROM bench.pieces_joined$$, false),
+ (15, 'aggregate', '  months since each customer''s own first_seen_at (''customer'')',
+     $$SELECT omni.cohort_triangle(first_seen_at, sent_at, opened, '1 month', '1 month', 'customer') FILTER (WHERE delivered) FROM bench.pieces_joined$$, false),
  -- the real query, built up one step at a time (cohort month precomputed: the "pre" shape)
  (20, 'query', 'baseline: nothing (SELECT 1)', 'SELECT 1', true),
  (21, 'query', 'scan messages',

@@ -1,4 +1,4 @@
-# Shared by scripts/*.sh and bench/run.sh: privilege escalation and the throwaway cluster.
+# Shared by scripts/*.sh: privilege escalation and the throwaway cluster.
 # shellcheck shell=bash
 
 # Run a command as root: directly when we are root, through sudo otherwise.
