@@ -367,6 +367,14 @@ arena_add(Work *w, const char *s, uint32 len)
 	{
 		Size		newsize = Max(a->size * 2, a->used + len + 64 * 1024);
 
+		/*
+		 * s may lie in the arena itself (assign_ids interns a cluster's smallest record id as
+		 * its new ID): growing frees the old bytes, so keep s's offset, not s.
+		 */
+		bool		inside = a->bytes != NULL && (uintptr_t) s >= (uintptr_t) a->bytes &&
+			(uintptr_t) s < (uintptr_t) (a->bytes + a->used);
+		Size		s_off = inside ? (Size) (s - a->bytes) : 0;
+
 		if (newsize > (Size) PG_UINT32_MAX - 1)
 			newsize = (Size) PG_UINT32_MAX - 1;
 		if (a->used + len > newsize)
@@ -379,6 +387,8 @@ arena_add(Work *w, const char *s, uint32 len)
 			repalloc_huge(a->bytes, newsize);
 		a->size = newsize;
 		hint_huge_pages(a->bytes, a->size);
+		if (inside)
+			s = a->bytes + s_off;
 	}
 	off = (uint32) a->used;
 	memcpy(a->bytes + off, s, len);

@@ -3,7 +3,7 @@
 -- guardrails, the spanning forest of links, the stable-ID rules across two runs, order
 -- independence, bad input and limits.
 BEGIN;
-SELECT plan(62);
+SELECT plan(63);
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgrouting CASCADE;
 
@@ -323,6 +323,14 @@ SELECT results_eq(
                                     FROM generate_series(1, 60) g')$$,
     $$VALUES (60::bigint, 6::bigint, 10, 10)$$,
     'long identifier values (300 kB and 1.5 MB): 6 values of 10 records each, 6 clusters');
+-- with previous, each new cluster's ID is its smallest record id, copied within the string
+-- arena: 100,000 records without identifiers make the arena grow (and move) while it copies
+SELECT results_eq(
+    $$SELECT count(*), count(DISTINCT unified_id), max(cluster_size)
+      FROM omni.resolve_identities('SELECT repeat(md5(g::text), 2) || g, NULL::text, NULL::text FROM generate_series(1, 100000) g',
+                                   previous => 'SELECT ''a''::text, ''b''::text WHERE false')$$,
+    $$VALUES (100000::bigint, 100000::bigint, 1)$$,
+    'with previous: 100,000 new clusters named while the string arena grows');
 SET LOCAL omni.identity_memory_limit = '2MB';
 SELECT throws_like($$SELECT count(*) FROM omni.resolve_identities('SELECT g::text, ''e'', g::text FROM generate_series(1, 200000) g')$$,
                    'omni.resolve_identities needs more than omni.identity_memory_limit (2048 kB) for this input',
