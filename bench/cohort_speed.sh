@@ -50,7 +50,7 @@ current=""
 if [ "$(psql_db -At -c "SELECT to_regclass('bench.meta') IS NOT NULL")" = t ]; then
     current=$(psql_db -At -c "SELECT format('%s|%s|%s', scale, seed, n_customers * 10 = n_messages) FROM bench.meta LIMIT 1")
 fi
-wanted=$(psql_db -At -c "SELECT format('%s|%s|true', ${SCALE}::numeric, ${SEED})")
+wanted=$(psql_db -At -c "SELECT format('%s|%s|%s', ${SCALE}::numeric, ${SEED}, true)")
 if [ "$current" != "$wanted" ]; then
     echo "generating data: scale $SCALE, seed $SEED, 10 messages a customer"
     psql_db -v scale="$SCALE" -v seed="$SEED" -v tz=UTC -v customers_per_message=0.1 -f bench/generate.sql
