@@ -26,7 +26,7 @@ chmod a+r "$work/valgrind.supp"
 # --fullpath-after= prints omni's frames with the full path of their source file (with debug
 # info valgrind names a frame by its source, never by omni.so): the check below finds them by it
 run_server bash -c "valgrind --quiet --trace-children=yes --track-origins=yes --read-var-info=yes \
-    --num-callers=30 --fullpath-after= --suppressions=$work/valgrind.supp --log-file=$work/vg.%p.log \
+    --num-callers=100 --fullpath-after= --suppressions=$work/valgrind.supp --log-file=$work/vg.%p.log \
     $bindir/postgres -D $work/data -p $port -k $work -c max_parallel_workers_per_gather=2 \
     >$work/server.log 2>&1 &"
 
