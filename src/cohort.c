@@ -50,7 +50,7 @@ typedef struct BoundaryCache
 	Interval	period;
 	pg_tz	   *tz;
 	char	   *zone_name;		/* the zone argument that gave tz (NULL: session zone) */
-	double		approx_usecs;	/* mean period length, for the first guess */
+	double		inv_mean_usecs;	/* 1 / mean period length, for the first guess */
 	int			used;
 	int			last_hit;
 	OmniZoneMap *map;			/* built once every slot is taken (per-customer starts) */
@@ -90,7 +90,7 @@ boundary_cache(FunctionCallInfo fcinfo, const Interval *period, pg_tz *tz, const
 	cache->period = *period;
 	cache->tz = tz;
 	cache->zone_name = zone_name ? MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, zone_name) : NULL;
-	cache->approx_usecs = omni_mean_period_usecs(period);
+	cache->inv_mean_usecs = 1.0 / omni_mean_period_usecs(period);
 	fcinfo->flinfo->fn_extra = cache;
 	return cache;
 }
@@ -130,36 +130,13 @@ boundary_series(FunctionCallInfo fcinfo, BoundaryCache *cache, TimestampTz start
 	return series;
 }
 
-/* Make boundaries[0 .. k] available; false when k is beyond what the cache keeps. */
-static bool
-boundaries_through(BoundaryCache *cache, BoundarySeries *series, int64 k)
-{
-	return omni_boundaries_through(series->start, &cache->period, cache->tz, k, BOUNDARY_CACHE_MAX,
-								   &series->boundaries, &series->n, &series->capacity);
-}
-
 /* The largest k >= 0 with boundaries[k] <= at, or -1 when the cache cannot answer. */
 static int64
 cached_whole_periods(BoundaryCache *cache, BoundarySeries *series, TimestampTz at)
 {
-	double		guess = floor(((double) at - (double) series->start) / cache->approx_usecs);
-	int64		k;
-
-	if (guess < 0.0 || guess >= BOUNDARY_CACHE_MAX)
-		return -1;
-	k = (int64) guess;
-	if (!boundaries_through(cache, series, k + 1))
-		return -1;
-	while (k > 0 && series->boundaries[k] > at)
-		k--;
-	for (;;)
-	{
-		if (!boundaries_through(cache, series, k + 1))
-			return -1;
-		if (series->boundaries[k + 1] > at)
-			return k;
-		k++;
-	}
+	return omni_cached_whole_periods(series->start, at, &cache->period, cache->tz,
+									 cache->inv_mean_usecs, BOUNDARY_CACHE_MAX,
+									 &series->boundaries, &series->n, &series->capacity);
 }
 
 static Datum

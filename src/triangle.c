@@ -241,8 +241,7 @@ typedef struct TriangleCache
 	Interval	cohort_interval;
 	Interval	period;
 	int			counted_from;
-	double		mean_period;
-	double		inv_mean_period;	/* 1 / mean_period: a first guess of the period */
+	double		inv_mean_period;	/* 1 / the mean period length: a first guess */
 	OmniZoneMap *map;
 	CohortSlot	slots[COHORT_SLOTS];
 	int32		day_julian[DAY_SLOTS];	/* NO_DAY when empty */
@@ -286,13 +285,6 @@ cohort_slot(FunctionCallInfo fcinfo, TriangleCache *cache, int32 cohort)
 	return slot;
 }
 
-static bool
-slot_boundaries_through(TriangleCache *cache, CohortSlot *slot, int64 k)
-{
-	return omni_boundaries_through(slot->start, &cache->period, cache->tz, k, SLOT_MAX_BOUNDARIES,
-								   &slot->boundaries, &slot->n, &slot->capacity);
-}
-
 /* the cohort of a local date, through the day cache (most rows' dates were seen before) */
 static inline int32
 cohort_of_day(TriangleCache *cache, int julian)
@@ -307,38 +299,15 @@ cohort_of_day(TriangleCache *cache, int julian)
 	return cache->day_cohort[i];
 }
 
-/*
- * omni.cohort_period(cohort start, at, period): from the slot's boundaries when it can.  The
- * first guess (elapsed time over the mean period, by a multiplication) only picks where to
- * start; the answer is settled by comparing with the exact boundaries.
- */
+/* omni.cohort_period(cohort start, at, period): from the slot's boundaries when it can */
 static int64
 period_from_cohort(TriangleCache *cache, CohortSlot *slot, TimestampTz at)
 {
-	double		guess = ((double) at - (double) slot->start) * cache->inv_mean_period;
-	int64		k;
+	int64		k = omni_cached_whole_periods(slot->start, at, &cache->period, cache->tz,
+											  cache->inv_mean_period, SLOT_MAX_BOUNDARIES,
+											  &slot->boundaries, &slot->n, &slot->capacity);
 
-	if (guess >= 0.0 && guess < SLOT_MAX_BOUNDARIES - 1)
-	{
-		k = (int64) guess;		/* floor, as guess >= 0 */
-		if (slot_boundaries_through(cache, slot, k + 1))
-		{
-			while (k > 0 && slot->boundaries[k] > at)
-				k--;
-			if (slot->boundaries[k] <= at)
-			{
-				for (;;)
-				{
-					if (!slot_boundaries_through(cache, slot, k + 1))
-						break;
-					if (slot->boundaries[k + 1] > at)
-						return k;
-					k++;
-				}
-			}
-		}
-	}
-	return omni_whole_periods(slot->start, at, &cache->period, cache->tz);
+	return k >= 0 ? k : omni_whole_periods(slot->start, at, &cache->period, cache->tz);
 }
 
 /* ---------- the state ---------- */
@@ -778,8 +747,7 @@ triangle_cache(FunctionCallInfo fcinfo, bool zone_given)
 	cache->cohort_interval = *ci;
 	cache->period = *period;
 	cache->counted_from = counted_from;
-	cache->mean_period = omni_mean_period_usecs(period);
-	cache->inv_mean_period = 1.0 / cache->mean_period;
+	cache->inv_mean_period = 1.0 / omni_mean_period_usecs(period);
 	for (int i = 0; i < DAY_SLOTS; i++)
 		cache->day_julian[i] = NO_DAY;
 	cache->map = omni_zone_map(cache->tz, fcinfo->flinfo->fn_mcxt);

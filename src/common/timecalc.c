@@ -110,6 +110,33 @@ omni_boundaries_through(TimestampTz start, const Interval *period, pg_tz *tz, in
 	return true;
 }
 
+int64
+omni_cached_whole_periods(TimestampTz start, TimestampTz at, const Interval *period, pg_tz *tz,
+						  double inv_mean, int32 max, TimestampTz **boundaries, int32 *n,
+						  int32 *capacity)
+{
+	double		guess = ((double) at - (double) start) * inv_mean;
+	int64		k;
+
+	if (!(guess >= 0.0 && guess < max))
+		return -1;
+	k = (int64) guess;			/* floor, as guess >= 0 */
+	if (!omni_boundaries_through(start, period, tz, k + 1, max, boundaries, n, capacity))
+		return -1;
+	while (k > 0 && (*boundaries)[k] > at)
+		k--;
+	if ((*boundaries)[k] > at)
+		return -1;				/* at is before start (the guess rounded up to 0) */
+	for (;;)
+	{
+		if (!omni_boundaries_through(start, period, tz, k + 1, max, boundaries, n, capacity))
+			return -1;
+		if ((*boundaries)[k + 1] > at)
+			return k;
+		k++;
+	}
+}
+
 void
 omni_interval_multiply(const Interval *span, int64 k, Interval *result)
 {

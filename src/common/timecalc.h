@@ -28,6 +28,15 @@ extern void omni_interval_multiply(const Interval *span, int64 k, Interval *resu
 extern bool omni_boundaries_through(TimestampTz start, const Interval *period, pg_tz *tz, int64 k,
 									int32 max, TimestampTz **boundaries, int32 *n, int32 *capacity);
 
+/*
+ * omni_whole_periods from such a cache: the largest k >= 0 with boundaries[k] <= at, extending
+ * the cache as needed, or -1 when at is before start or the answer lies beyond max.  inv_mean
+ * is 1 / omni_mean_period_usecs(period): it only makes the first guess, the boundaries decide.
+ */
+extern int64 omni_cached_whole_periods(TimestampTz start, TimestampTz at, const Interval *period,
+									   pg_tz *tz, double inv_mean, int32 max,
+									   TimestampTz **boundaries, int32 *n, int32 *capacity);
+
 /* Reject a period that is not strictly positive in every field it uses (errors name it). */
 extern void omni_check_period(const Interval *period, const char *argname);
 
