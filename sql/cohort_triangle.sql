@@ -47,6 +47,18 @@ SELECT (SELECT omni.rollup(tri) FROM tri_daily)::text =
                    FILTER (WHERE m.delivered)
         FROM tri_messages m JOIN tri_customers cu USING (customer_id))::text AS rollup_equals_whole;
 
+-- from counts already aggregated elsewhere (a daily report per cohort month and channel):
+-- each row adds opens out of sends to its cell; the cells are those of the raw rows above
+CREATE TABLE tri_report AS
+SELECT date_trunc('month', cu.first_seen_at) AS cohort_month, m.sent_at::date AS day, m.channel,
+       count(*) FILTER (WHERE m.opened) AS opens, count(m.opened) AS sends
+FROM tri_messages m JOIN tri_customers cu USING (customer_id) WHERE m.delivered GROUP BY 1, 2, 3;
+SELECT r.channel, c.cohort_start::date, c.period_number, c.rate
+FROM (SELECT channel, omni.cohort_triangle(cohort_month, day, opens, sends, '1 month', '1 month') AS tri
+      FROM tri_report GROUP BY channel) r,
+     omni.cohort_cells(r.tri) c
+ORDER BY 1, 2, 3;
+
 -- the text form: the binary form in hex (exact, what Citus ships between nodes)
 SELECT omni.cohort_triangle(s, a, h, '1 month', '1 month', 'cohort', 'UTC')
 FROM (VALUES (timestamptz '2026-01-05', timestamptz '2026-02-06', true)) v(s, a, h);
@@ -63,6 +75,7 @@ FROM (VALUES (NULL::timestamptz, timestamptz '2026-01-01')) v(s, a);
 -- errors
 SELECT omni.cohort_triangle(now(), now(), true, '1 month 2 days', '1 month');
 SELECT omni.cohort_triangle(now(), now(), true, '1 month', '1 month', 'signup');
+SELECT omni.cohort_triangle(now(), now(), 5, 3, '1 month', '1 month');
 SELECT omni.cohort_triangle(now(), now(), true, '1 month', '1 month', 'cohort', 'Mars/Olympus_Mons');
 SELECT omni.rollup(t) FROM (VALUES
     ((SELECT omni.cohort_triangle(now(), now(), true, '1 month', '1 month', 'cohort', 'UTC'))),

@@ -86,6 +86,12 @@ omni_make_rate(int64 hits, int64 trials)
 	return rate;
 }
 
+void
+omni_check_rate(int64 hits, int64 trials)
+{
+	CheckRate(hits, trials);
+}
+
 static void
 report_rate_overflow(void)
 {

@@ -24,4 +24,7 @@ typedef struct Rate
 
 extern Rate *omni_make_rate(int64 hits, int64 trials);
 
+/* ERROR (22003, 22023) unless 0 <= hits <= trials, worded as omni.rate's own checks. */
+extern void omni_check_rate(int64 hits, int64 trials);
+
 #endif							/* OMNI_RATE_H */

@@ -13,7 +13,8 @@
  * date_trunc does for '1 month', '3 months', '1 year', '7 days' = ISO weeks and '1 day'); the
  * period is omni.cohort_period from the cohort's start ('cohort') or from the customer's own
  * start ('customer').  Both are computed with the cohort functions' own arithmetic, so a
- * triangle equals the GROUP BY form cell for cell.
+ * triangle equals the GROUP BY form cell for cell.  Rows are messages (a hit boolean) or
+ * counts made elsewhere (hits and trials, as omni.rate_agg(hits, trials) takes them).
  *
  * In memory the state is a dense box of cells (cohorts x periods, hits and trials each),
  * updated in place in the aggregate context; the box grows, with room to spare, when a row
@@ -43,6 +44,8 @@ PG_FUNCTION_INFO_V1(cohort_triangle_recv);
 PG_FUNCTION_INFO_V1(cohort_triangle_send);
 PG_FUNCTION_INFO_V1(cohort_triangle_trans);
 PG_FUNCTION_INFO_V1(cohort_triangle_zone_trans);
+PG_FUNCTION_INFO_V1(cohort_triangle_counts_trans);
+PG_FUNCTION_INFO_V1(cohort_triangle_counts_zone_trans);
 PG_FUNCTION_INFO_V1(cohort_triangle_combine);
 PG_FUNCTION_INFO_V1(cohort_triangle_final);
 PG_FUNCTION_INFO_V1(cohort_triangle_cells);
@@ -668,7 +671,7 @@ null_argument(const char *name, const char *hint)
  * constants, so after the first row this is a few comparisons).
  */
 static TriangleCache *
-triangle_cache(FunctionCallInfo fcinfo, bool zone_given)
+triangle_cache(FunctionCallInfo fcinfo, int options, bool zone_given)
 {
 	TriangleCache *cache = (TriangleCache *) fcinfo->flinfo->fn_extra;
 	Interval   *ci;
@@ -676,26 +679,29 @@ triangle_cache(FunctionCallInfo fcinfo, bool zone_given)
 	int			counted_from = COUNTED_FROM_COHORT;
 	const char *zone_arg = NULL;
 
-	/* arguments: 0 state, 1 customer_start, 2 at, 3 hit, then these */
-	if (PG_ARGISNULL(4))
+	/*
+	 * arguments: 0 state, 1 customer_start, 2 at, 3 hit (or 3 hits, 4 trials), then from
+	 * options on: cohort_interval, period [, counted_from [, time_zone]]
+	 */
+	if (PG_ARGISNULL(options))
 		null_argument("cohort_interval", "Pass the cohort length, e.g. '1 month'.");
-	if (PG_ARGISNULL(5))
+	if (PG_ARGISNULL(options + 1))
 		null_argument("period", "Pass the period length, e.g. '1 month'.");
-	ci = PG_GETARG_INTERVAL_P(4);
-	period = PG_GETARG_INTERVAL_P(5);
-	if (PG_NARGS() > 6)
+	ci = PG_GETARG_INTERVAL_P(options);
+	period = PG_GETARG_INTERVAL_P(options + 1);
+	if (PG_NARGS() > options + 2)
 	{
-		if (PG_ARGISNULL(6))
+		if (PG_ARGISNULL(options + 2))
 			null_argument("counted_from", "Pass 'cohort' or 'customer'.");
-		counted_from = parse_counted_from(PG_GETARG_TEXT_PP(6));
+		counted_from = parse_counted_from(PG_GETARG_TEXT_PP(options + 2));
 	}
 	if (zone_given)
 	{
 		text	   *zone_text;
 
-		if (PG_ARGISNULL(7))
+		if (PG_ARGISNULL(options + 3))
 			null_argument("time_zone", "Pass a zone name such as 'Europe/Berlin'.");
-		zone_text = PG_GETARG_TEXT_PP(7);
+		zone_text = PG_GETARG_TEXT_PP(options + 3);
 		if (cache != NULL && cache->valid && VARSIZE_ANY_EXHDR(zone_text) == strlen(cache->zone_arg) &&
 			memcmp(VARDATA_ANY(zone_text), cache->zone_arg, VARSIZE_ANY_EXHDR(zone_text)) == 0)
 			zone_arg = cache->zone_arg;
@@ -758,12 +764,13 @@ triangle_cache(FunctionCallInfo fcinfo, bool zone_given)
 
 /*
  * cohort_triangle_trans(state, customer_start, at, hit, cohort_interval, period
- *                       [, counted_from [, time_zone]]):
- * a row with a NULL customer_start or at is skipped; a NULL hit is not a trial (as in
- * omni.rate_agg) but still places the row's cell in the box.
+ *                       [, counted_from [, time_zone]]), and with counts
+ * (state, customer_start, at, hits, trials, cohort_interval, period [, …]):
+ * a row with a NULL customer_start or at is skipped; a NULL hit, or NULL hits or trials, is
+ * not counted (as in omni.rate_agg) but still places the row's cell in the box.
  */
 static Datum
-triangle_trans_common(FunctionCallInfo fcinfo, bool zone_given)
+triangle_trans_common(FunctionCallInfo fcinfo, bool counts, bool zone_given)
 {
 	Triangle   *state = PG_ARGISNULL(0) ? NULL : (Triangle *) PG_GETARG_POINTER(0);
 	TriangleCache *cache;
@@ -777,7 +784,7 @@ triangle_trans_common(FunctionCallInfo fcinfo, bool zone_given)
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "cohort_triangle_trans called in non-aggregate context");
-	cache = triangle_cache(fcinfo, zone_given);
+	cache = triangle_cache(fcinfo, counts ? 5 : 4, zone_given);
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
@@ -837,13 +844,29 @@ triangle_trans_common(FunctionCallInfo fcinfo, bool zone_given)
 	else if (unlikely(!box_holds(state, cohort, period)))
 		state = triangle_grow(state, cohort, (int32) period);	/* the executor copies it */
 
-	if (!PG_ARGISNULL(3))
+	cell = &state->cells[(int64) (cohort - state->cohort_lo) * state->n_periods +
+						 (period - state->period_lo)];
+	if (!counts)
 	{
-		cell = &state->cells[(int64) (cohort - state->cohort_lo) * state->n_periods +
-							 (period - state->period_lo)];
-		cell->trials++;
-		if (PG_GETARG_BOOL(3))
-			cell->hits++;
+		if (!PG_ARGISNULL(3))
+		{
+			cell->trials++;
+			if (PG_GETARG_BOOL(3))
+				cell->hits++;
+		}
+	}
+	else if (!PG_ARGISNULL(3) && !PG_ARGISNULL(4))
+	{
+		int64		hits = PG_GETARG_INT64(3);
+		int64		trials = PG_GETARG_INT64(4);
+
+		omni_check_rate(hits, trials);
+		if (pg_add_s64_overflow(cell->hits, hits, &cell->hits) ||
+			pg_add_s64_overflow(cell->trials, trials, &cell->trials))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("omni.cohort_triangle count out of range"),
+					 errhint("Hits and trials are bigint counts; aggregate fewer or smaller counts.")));
 	}
 	PG_RETURN_POINTER(state);
 }
@@ -851,13 +874,25 @@ triangle_trans_common(FunctionCallInfo fcinfo, bool zone_given)
 Datum
 cohort_triangle_trans(PG_FUNCTION_ARGS)
 {
-	return triangle_trans_common(fcinfo, false);
+	return triangle_trans_common(fcinfo, false, false);
 }
 
 Datum
 cohort_triangle_zone_trans(PG_FUNCTION_ARGS)
 {
-	return triangle_trans_common(fcinfo, true);
+	return triangle_trans_common(fcinfo, false, true);
+}
+
+Datum
+cohort_triangle_counts_trans(PG_FUNCTION_ARGS)
+{
+	return triangle_trans_common(fcinfo, true, false);
+}
+
+Datum
+cohort_triangle_counts_zone_trans(PG_FUNCTION_ARGS)
+{
+	return triangle_trans_common(fcinfo, true, true);
 }
 
 static char *

@@ -39,6 +39,20 @@ CREATE FUNCTION @extschema@.cohort_triangle_trans(@extschema@.cohort_triangle, t
                                                   interval, interval, text, text)
     RETURNS @extschema@.cohort_triangle
     AS 'MODULE_PATHNAME', 'cohort_triangle_zone_trans' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+-- The same from counts already aggregated elsewhere (a daily rollup, an ESP's report): a row
+-- adds hits of trials to its cell; NULL hits or trials are not counted, as in rate_agg(hits, trials).
+CREATE FUNCTION @extschema@.cohort_triangle_trans(@extschema@.cohort_triangle, timestamptz, timestamptz, bigint,
+                                                  bigint, interval, interval)
+    RETURNS @extschema@.cohort_triangle
+    AS 'MODULE_PATHNAME', 'cohort_triangle_counts_trans' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_triangle_trans(@extschema@.cohort_triangle, timestamptz, timestamptz, bigint,
+                                                  bigint, interval, interval, text)
+    RETURNS @extschema@.cohort_triangle
+    AS 'MODULE_PATHNAME', 'cohort_triangle_counts_trans' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_triangle_trans(@extschema@.cohort_triangle, timestamptz, timestamptz, bigint,
+                                                  bigint, interval, interval, text, text)
+    RETURNS @extschema@.cohort_triangle
+    AS 'MODULE_PATHNAME', 'cohort_triangle_counts_zone_trans' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.cohort_triangle_combine(@extschema@.cohort_triangle, @extschema@.cohort_triangle)
     RETURNS @extschema@.cohort_triangle
     AS 'MODULE_PATHNAME', 'cohort_triangle_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
@@ -71,6 +85,32 @@ CREATE AGGREGATE @extschema@.cohort_triangle(customer_start timestamptz, at time
 );
 COMMENT ON AGGREGATE @extschema@.cohort_triangle(timestamptz, timestamptz, boolean, interval, interval, text, text) IS
     'cohort_triangle in the given time zone (IMMUTABLE: for dbt models and pushing down to shards)';
+
+CREATE AGGREGATE @extschema@.cohort_triangle(customer_start timestamptz, at timestamptz, hits bigint, trials bigint,
+                                             cohort_interval interval, period interval) (
+    SFUNC = @extschema@.cohort_triangle_trans, STYPE = @extschema@.cohort_triangle,
+    FINALFUNC = @extschema@.cohort_triangle_final, COMBINEFUNC = @extschema@.cohort_triangle_combine,
+    SSPACE = 8192, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.cohort_triangle(timestamptz, timestamptz, bigint, bigint, interval, interval) IS
+    'the cohort x period table of rate_agg(hits, trials) from pre-counted rows, in the session time zone';
+CREATE AGGREGATE @extschema@.cohort_triangle(customer_start timestamptz, at timestamptz, hits bigint, trials bigint,
+                                             cohort_interval interval, period interval, counted_from text) (
+    SFUNC = @extschema@.cohort_triangle_trans, STYPE = @extschema@.cohort_triangle,
+    FINALFUNC = @extschema@.cohort_triangle_final, COMBINEFUNC = @extschema@.cohort_triangle_combine,
+    SSPACE = 8192, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.cohort_triangle(timestamptz, timestamptz, bigint, bigint, interval, interval, text) IS
+    'cohort_triangle from pre-counted rows, periods counted from the cohort''s or each customer''s start, in the session time zone';
+CREATE AGGREGATE @extschema@.cohort_triangle(customer_start timestamptz, at timestamptz, hits bigint, trials bigint,
+                                             cohort_interval interval, period interval, counted_from text,
+                                             time_zone text) (
+    SFUNC = @extschema@.cohort_triangle_trans, STYPE = @extschema@.cohort_triangle,
+    FINALFUNC = @extschema@.cohort_triangle_final, COMBINEFUNC = @extschema@.cohort_triangle_combine,
+    SSPACE = 8192, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.cohort_triangle(timestamptz, timestamptz, bigint, bigint, interval, interval, text, text) IS
+    'cohort_triangle from pre-counted rows in the given time zone (IMMUTABLE: for dbt models and pushing down to shards)';
 
 CREATE AGGREGATE @extschema@.rollup(@extschema@.cohort_triangle) (
     SFUNC = @extschema@.cohort_triangle_combine, STYPE = @extschema@.cohort_triangle,

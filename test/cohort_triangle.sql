@@ -1,8 +1,8 @@
 -- omni.cohort_triangle: equal to the GROUP BY form cell for cell (cohort and customer
 -- counting, several zones and intervals, serial and parallel), rollup, text round trip,
--- gap filling against omni.cohort_grid, NULLs and errors.
+-- gap filling against omni.cohort_grid, the form over pre-counted rows, NULLs and errors.
 BEGIN;
-SELECT plan(26);
+SELECT plan(36);
 
 SELECT setseed(0.2718);
 CREATE TABLE tri_customers (customer_id int PRIMARY KEY, signup_at timestamptz);
@@ -188,6 +188,74 @@ SELECT is((SELECT count(*) FROM omni.cohort_cells((SELECT tri FROM whole)) c
           'every cell with trials is in the gap-filled form with its rate (also outside the grid)');
 SELECT ok((SELECT count(*) FROM filled WHERE omni.trials(rate) = 0) > 0, 'some observable cells are 0/0');
 RESET TimeZone;
+
+-- from counts: a daily rollup table (cohort month, day, channel, opens, sends), as a dbt model
+-- or an ESP's report keeps it, gives the triangle of the raw rows
+SET LOCAL TimeZone = 'America/New_York';
+CREATE TABLE tri_daily AS
+SELECT date_trunc('month', cu.signup_at) AS cohort_month, date_trunc('day', m.sent_at) AS day, m.channel,
+       count(*) FILTER (WHERE m.delivered AND m.opened) AS opens,
+       count(m.opened) FILTER (WHERE m.delivered) AS sends
+FROM tri_messages m JOIN tri_customers cu USING (customer_id) GROUP BY 1, 2, 3;
+ANALYZE tri_daily;
+CREATE TEMP TABLE raw_tri AS
+SELECT m.channel, omni.cohort_triangle(cu.signup_at, m.sent_at, m.opened, '1 month', '1 month') FILTER (WHERE m.delivered) AS tri
+FROM tri_messages m JOIN tri_customers cu USING (customer_id) GROUP BY m.channel;
+CREATE TEMP TABLE counted_tri AS
+SELECT channel, omni.cohort_triangle(cohort_month, day, opens, sends, '1 month', '1 month') AS tri
+FROM tri_daily GROUP BY channel;
+SELECT is((SELECT count(*) FROM raw_tri r JOIN counted_tri c USING (channel) WHERE r.tri::text = c.tri::text),
+          3::bigint, 'triangles from daily counts equal the triangles of the raw rows, byte for byte');
+SELECT is(pg_temp.cell_diff(
+            $q$SELECT c.cohort_start, c.period_number, t.channel, c.rate FROM counted_tri t, omni.cohort_cells(t.tri) c$q$,
+            $q$SELECT cohort_month AS cohort_start, omni.cohort_period(cohort_month, day, '1 month') AS period_number, channel,
+                      omni.rate_agg(opens, sends) AS rate
+               FROM tri_daily GROUP BY 1, 2, 3$q$),
+          0::bigint, 'its cells equal the GROUP BY form with rate_agg(hits, trials)');
+SELECT is((SELECT omni.cohort_triangle(cohort_month, day, opens, sends, '1 month', '1 month', 'cohort', 'America/New_York')::text
+             FROM tri_daily),
+          (SELECT omni.rollup(tri)::text FROM counted_tri),
+          'with the zone given (IMMUTABLE form): the same value as in that session zone');
+SELECT is((SELECT omni.cohort_triangle(signup_at, sent_at, opens, sends, '1 month', '1 month', 'customer')::text
+             FROM (SELECT cu.signup_at, m.sent_at, count(*) FILTER (WHERE m.opened) AS opens, count(m.opened) AS sends
+                   FROM tri_messages m JOIN tri_customers cu USING (customer_id) GROUP BY 1, 2) g),
+          (SELECT omni.cohort_triangle(cu.signup_at, m.sent_at, m.opened, '1 month', '1 month', 'customer')::text
+             FROM tri_messages m JOIN tri_customers cu USING (customer_id)),
+          'counted from each customer''s start: counts per (start, time) give the raw rows'' triangle');
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_leader_participation = off;
+SELECT ok(pg_temp.plan_has($q$SELECT channel, omni.cohort_triangle(cohort_month, day, opens, sends, '1 month', '1 month')
+                              FROM tri_daily GROUP BY channel$q$, 'Partial (Hash|Group)?Aggregate'),
+          'from counts, grouped by channel: a parallel partial aggregate');
+CREATE TEMP TABLE counted_parallel AS
+SELECT channel, omni.cohort_triangle(cohort_month, day, opens, sends, '1 month', '1 month') AS tri
+FROM tri_daily GROUP BY channel;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+SELECT is((SELECT count(*) FROM counted_parallel p JOIN counted_tri c USING (channel) WHERE p.tri::text = c.tri::text),
+          3::bigint, 'from counts, parallel equals serial');
+RESET TimeZone;
+SELECT is((SELECT string_agg(rate::text, ',' ORDER BY cohort_start)
+             FROM omni.cohort_cells((SELECT omni.cohort_triangle(s, a, h, t, '1 month', '1 month', 'cohort', 'UTC')
+             FROM (VALUES (timestamptz '2026-01-05', timestamptz '2026-01-06', 3::bigint, 10::bigint),
+                          ('2026-01-07', '2026-01-08', NULL, 5),
+                          ('2026-01-07', '2026-01-08', 2, NULL),
+                          ('2026-02-07', '2026-02-08', 0, 0),
+                          ('2026-01-09', '2026-01-10', 1, 4)) v(s, a, h, t)))),
+          '4/14', 'from counts: NULL hits or trials are not counted, 0/0 makes no cell');
+SELECT throws_ok($$SELECT omni.cohort_triangle(now(), now(), 5, 3, '1 month', '1 month')$$, '22023',
+                 'omni.rate hits exceed trials: 5/3', 'from counts: hits above trials are refused');
+SELECT throws_ok($$SELECT omni.cohort_triangle(now(), now(), -1, 3, '1 month', '1 month')$$, '22003',
+                 'omni.rate cannot be negative: -1/3', 'from counts: negative counts are refused');
+SELECT throws_ok($$SELECT omni.cohort_triangle(s, s, h, h, '1 month', '1 month', 'cohort', 'UTC')
+                   FROM (VALUES (timestamptz '2026-01-05', 9223372036854775807), ('2026-01-05', 1)) v(s, h)$$,
+                 '22003', 'omni.cohort_triangle count out of range', 'from counts: a cell past bigint is an error');
 
 -- NULLs
 SELECT ok((SELECT omni.cohort_triangle(s, a, h, '1 month', '1 month') FROM (VALUES (NULL::timestamptz, now(), true)) v(s, a, h)) IS NULL,

@@ -111,6 +111,17 @@ FROM shop.daily_rates
 GROUP BY 1
 ORDER BY 1;
 
+-- name: cohort_triangle_from_daily_counts_per_channel
+-- expect: partial omni.cohort_triangle
+SELECT t.channel, cell.cohort_start, cell.period_number, cell.rate
+FROM (SELECT d.channel, omni.cohort_triangle(c.first_seen_at, d.day::timestamp AT TIME ZONE 'UTC',
+                                             omni.hits(d.hits), omni.trials(d.hits),
+                                             '1 month', '1 month', 'cohort', 'UTC') AS tri
+      FROM shop.daily_rates d JOIN shop.customers c USING (customer_id)
+      GROUP BY d.channel) t,
+     omni.cohort_cells(t.tri) AS cell
+ORDER BY 1, 2, 3;
+
 -- name: daily_rates_rolled_up_per_customer
 -- expect: whole omni.rollup
 SELECT customer_id, channel, omni.rollup(hits) AS hits
