@@ -32,6 +32,8 @@ SELECT is(ARRAY(SELECT signature FROM omni_functions WHERE prosecdef ORDER BY 1)
 SELECT is(ARRAY(SELECT signature FROM omni_functions WHERE provolatile = 's' ORDER BY 1),
           ARRAY['omni.cohort_grid(timestamp with time zone,timestamp with time zone,interval,interval,timestamp with time zone)',
                 'omni.cohort_period(timestamp with time zone,timestamp with time zone,interval)',
+                'omni.cohort_triangle_trans(omni.cohort_triangle,timestamp with time zone,timestamp with time zone,bigint,bigint,interval,interval)',
+                'omni.cohort_triangle_trans(omni.cohort_triangle,timestamp with time zone,timestamp with time zone,bigint,bigint,interval,interval,text)',
                 'omni.cohort_triangle_trans(omni.cohort_triangle,timestamp with time zone,timestamp with time zone,boolean,interval,interval)',
                 'omni.cohort_triangle_trans(omni.cohort_triangle,timestamp with time zone,timestamp with time zone,boolean,interval,interval,text)'],
           'only the session-zone cohort functions are STABLE');
