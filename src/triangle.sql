@@ -40,7 +40,7 @@ CREATE FUNCTION @extschema@.cohort_triangle_trans(@extschema@.cohort_triangle, t
     RETURNS @extschema@.cohort_triangle
     AS 'MODULE_PATHNAME', 'cohort_triangle_zone_trans' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 -- The same from counts already aggregated elsewhere (a daily rollup, an ESP's report): a row
--- adds hits of trials to its cell; NULL hits or trials are not counted, as in rate_agg(hits, trials).
+-- adds hits out of trials to its cell; NULL hits or trials are not counted, as in rate_agg(hits, trials).
 CREATE FUNCTION @extschema@.cohort_triangle_trans(@extschema@.cohort_triangle, timestamptz, timestamptz, bigint,
                                                   bigint, interval, interval)
     RETURNS @extschema@.cohort_triangle

@@ -2,7 +2,7 @@
 -- counting, several zones and intervals, serial and parallel), rollup, text round trip,
 -- gap filling against omni.cohort_grid, the form over pre-counted rows, NULLs and errors.
 BEGIN;
-SELECT plan(36);
+SELECT plan(37);
 
 SELECT setseed(0.2718);
 CREATE TABLE tri_customers (customer_id int PRIMARY KEY, signup_at timestamptz);
@@ -256,6 +256,8 @@ SELECT throws_ok($$SELECT omni.cohort_triangle(now(), now(), -1, 3, '1 month', '
 SELECT throws_ok($$SELECT omni.cohort_triangle(s, s, h, h, '1 month', '1 month', 'cohort', 'UTC')
                    FROM (VALUES (timestamptz '2026-01-05', 9223372036854775807), ('2026-01-05', 1)) v(s, h)$$,
                  '22003', 'omni.cohort_triangle count out of range', 'from counts: a cell past bigint is an error');
+SELECT throws_ok($$SELECT omni.cohort_triangle(now(), now(), NULL, '1 month', '1 month', 'cohort')$$, '42725', NULL,
+                 'an untyped literal as the hit of the 6- and 7-argument forms is ambiguous (documented: cast it)');
 
 -- NULLs
 SELECT ok((SELECT omni.cohort_triangle(s, a, h, '1 month', '1 month') FROM (VALUES (NULL::timestamptz, now(), true)) v(s, a, h)) IS NULL,
