@@ -397,6 +397,13 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 
 	if ((flags & ~CH_ALL_FLAGS) != 0 || (flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR))
 		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", flags));
+	/*
+	 * Decayed sums need as_of, and so the meta section the code below writes half_life_usecs
+	 * into: without it META() is the read-only no_meta.  check_state() repeats this for values
+	 * that arrive as datums.
+	 */
+	if ((flags & CH_DECAYED) && !(flags & CH_HAS_AS_OF))
+		report_corrupt(kind, errcode_value, "bad header");
 	if (!has_meta(flags) && (head.strength != 0.0 || head.as_of != 0 || head.half_life.month != 0 ||
 							 head.half_life.day != 0 || head.half_life.time != 0))
 		report_corrupt(kind, errcode_value, "bad header");

@@ -4,7 +4,7 @@
 -- recovery of each customer's true best channel on generated data, a customer who moved from
 -- email to push, excluded channels and every bad input.
 BEGIN;
-SELECT plan(61);
+SELECT plan(63);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL extra_float_digits = 3;
 
@@ -261,6 +261,12 @@ SELECT throws_ok(format('SELECT %L::omni.channel_preference', overlay(t PLACING 
 SELECT throws_ok(format('SELECT %L::omni.channel_preference', t || '00'), '22P02', NULL, 'trailing bytes') FROM forge;
 SELECT throws_ok($$SELECT '\x01'::omni.channel_preference$$, '22P02', 'invalid omni.channel_preference: too short', 'truncated');
 SELECT throws_ok($$SELECT 'abc'::omni.channel_preference$$, '22P02', NULL, 'garbage');
+-- decayed sums without as_of (flags 0x08), with no channel and with one: found by make fuzz,
+-- this value once reached a write into the read-only empty meta section and crashed the backend
+SELECT throws_ok($$SELECT ('\x0108' || repeat('00', 36))::omni.channel_preference$$, '22P02',
+                 'invalid omni.channel_preference: bad header', 'decayed sums without as_of, no channel');
+SELECT throws_ok($$SELECT '\x010800000000000000000000000000000000000000000000000000000000000000000000000100000005656d616964000000000000000200000000000000010000000000000000000000000000020000000000000000000000000000000000000000000000000000000000000000003ff00000000000003ff0000000000000'::omni.channel_preference$$,
+                 '22P02', 'invalid omni.channel_preference: bad header', 'decayed sums without as_of, the fuzzed value');
 
 SELECT * FROM finish();
 ROLLBACK;
