@@ -222,6 +222,22 @@ preference_prior_id(const ChannelState *state)
 	return hash == 0 ? 1 : hash;
 }
 
+/*
+ * The flag combinations a value may have: known bits, the kind it is read as, a prior with no
+ * other flag, decayed sums only with as_of.  The layout (the meta section included) follows
+ * from the flags, so the decoder checks them before it writes anything; check_state checks
+ * them again for values that arrive as datums.
+ */
+static void
+check_flags(uint8 flags, uint8 kind, int errcode_value)
+{
+	if ((flags & ~CH_ALL_FLAGS) != 0 || (flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR))
+		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", flags));
+	if ((kind & CH_KIND_PRIOR) ? (flags & ~CH_KIND_PRIOR) != 0
+		: (flags & CH_DECAYED) && !(flags & CH_HAS_AS_OF))
+		report_corrupt(kind, errcode_value, "bad header");
+}
+
 /* Every invariant a value keeps; forged or damaged bytes fail here. */
 static void
 check_state(const ChannelState *s, Size size, uint8 kind, int errcode_value)
@@ -236,21 +252,21 @@ check_state(const ChannelState *s, Size size, uint8 kind, int errcode_value)
 				 errmsg("unsupported %s format version %d", kind_name(kind), s->version),
 				 errhint("This omni reads version %d; upgrade omni on the reading side.",
 						 CHANNEL_STATE_VERSION)));
-	if ((s->flags & ~CH_ALL_FLAGS) != 0 || (s->flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR) ||
-		s->reserved != 0)
+	if (s->reserved != 0)
 		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", s->flags));
+	check_flags(s->flags, kind, errcode_value);
 	if (s->nchannels < 0 || s->nchannels > MAX_CHANNELS || s->names_len < 0 ||
 		size != STATE_SIZE(s->flags, s->nchannels, s->names_len))
 		report_corrupt(kind, errcode_value, "length does not match its channels");
 	if (kind & CH_KIND_PRIOR)
 	{
-		if ((s->flags & ~CH_KIND_PRIOR) != 0 || !(META(s)->strength > 0.0 && META(s)->strength <= MAX_STRENGTH) ||
+		if (!(META(s)->strength > 0.0 && META(s)->strength <= MAX_STRENGTH) ||
 			META(s)->as_of != 0 || META(s)->half_life_usecs != 0 || META(s)->prior_id != 0)
 			report_corrupt(kind, errcode_value, "bad header");
 	}
 	else
 	{
-		if (META(s)->strength != 0.0 || ((s->flags & CH_DECAYED) && !(s->flags & CH_HAS_AS_OF)))
+		if (META(s)->strength != 0.0)
 			report_corrupt(kind, errcode_value, "bad header");
 		if ((s->flags & CH_HAS_AS_OF) ? !IS_VALID_TIMESTAMP(META(s)->as_of) : META(s)->as_of != 0)
 			report_corrupt(kind, errcode_value, "bad as_of");
@@ -395,15 +411,8 @@ decode_state(StringInfo buf, uint8 kind, int errcode_value)
 		report_corrupt(kind, errcode_value, "trailing bytes");
 	buf->cursor = start;
 
-	if ((flags & ~CH_ALL_FLAGS) != 0 || (flags & CH_KIND_PRIOR) != (kind & CH_KIND_PRIOR))
-		report_corrupt(kind, errcode_value, psprintf("bad flags 0x%02x", flags));
-	/*
-	 * Decayed sums need as_of, and so the meta section the code below writes half_life_usecs
-	 * into: without it META() is the read-only no_meta.  check_state() repeats this for values
-	 * that arrive as datums.
-	 */
-	if ((flags & CH_DECAYED) && !(flags & CH_HAS_AS_OF))
-		report_corrupt(kind, errcode_value, "bad header");
+	/* before anything is written: without a meta section META() is the read-only no_meta */
+	check_flags(flags, kind, errcode_value);
 	if (!has_meta(flags) && (head.strength != 0.0 || head.as_of != 0 || head.half_life.month != 0 ||
 							 head.half_life.day != 0 || head.half_life.time != 0))
 		report_corrupt(kind, errcode_value, "bad header");

@@ -348,6 +348,18 @@ triangle_alloc(const Triangle *like, int32 cohort_lo, int32 n_cohorts, int32 per
 	return t;
 }
 
+/* add hits out of trials to a cell (merging triangles, or a row of counts) */
+static inline void
+cell_add(TriangleCell *cell, int64 hits, int64 trials)
+{
+	if (pg_add_s64_overflow(cell->hits, hits, &cell->hits) ||
+		pg_add_s64_overflow(cell->trials, trials, &cell->trials))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("omni.cohort_triangle count out of range"),
+				 errhint("Hits and trials are bigint counts; merge or aggregate fewer or smaller counts.")));
+}
+
 /* add src's cells into dst, whose box holds src's */
 static void
 triangle_add_into(Triangle *dst, const Triangle *src)
@@ -359,12 +371,7 @@ triangle_add_into(Triangle *dst, const Triangle *src)
 									   (src->period_lo - dst->period_lo)];
 
 		for (int32 p = 0; p < src->n_periods; p++)
-			if (pg_add_s64_overflow(to[p].hits, from[p].hits, &to[p].hits) ||
-				pg_add_s64_overflow(to[p].trials, from[p].trials, &to[p].trials))
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("omni.cohort_triangle count out of range"),
-						 errhint("Hits and trials are bigint counts; merge fewer or smaller triangles.")));
+			cell_add(&to[p], from[p].hits, from[p].trials);
 	}
 }
 
@@ -861,12 +868,7 @@ triangle_trans_common(FunctionCallInfo fcinfo, bool counts, bool zone_given)
 		int64		trials = PG_GETARG_INT64(4);
 
 		omni_check_rate(hits, trials);
-		if (pg_add_s64_overflow(cell->hits, hits, &cell->hits) ||
-			pg_add_s64_overflow(cell->trials, trials, &cell->trials))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("omni.cohort_triangle count out of range"),
-					 errhint("Hits and trials are bigint counts; aggregate fewer or smaller counts.")));
+		cell_add(cell, hits, trials);
 	}
 	PG_RETURN_POINTER(state);
 }
