@@ -555,7 +555,11 @@ datum_bytes(IdentityReceiver *r, Datum d, uint32 *len, bool *detoasted)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(d);
 
-	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+	/*
+	 * An out-of-line TOAST pointer also has a one-byte header (VARATT_IS_SHORT
+	 * is true of it), so test for external and compressed values themselves.
+	 */
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
 	{
 		MemoryContext old = MemoryContextSwitchTo(r->row_cxt);
 

@@ -3,7 +3,7 @@
 -- guardrails, the spanning forest of links, the stable-ID rules across two runs, order
 -- independence, bad input and limits.
 BEGIN;
-SELECT plan(63);
+SELECT plan(71);
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgrouting CASCADE;
 
@@ -336,6 +336,45 @@ SELECT throws_like($$SELECT count(*) FROM omni.resolve_identities('SELECT g::tex
                    'omni.resolve_identities needs more than omni.identity_memory_limit (2048 kB) for this input',
                    'past omni.identity_memory_limit: a clear error, not the machine''s memory');
 RESET omni.identity_memory_limit;
+-- ---------- long values: out of line (EXTERNAL storage) and compressed in line ----------
+-- A value of more than about 2 kB is stored out of line or compressed, and reaches omni's
+-- scan as a TOAST pointer or a compressed datum: it must compare by its bytes like any other.
+CREATE TABLE toast_ext (r text, t text, v text);
+ALTER TABLE toast_ext ALTER COLUMN r SET STORAGE EXTERNAL, ALTER COLUMN t SET STORAGE EXTERNAL,
+                      ALTER COLUMN v SET STORAGE EXTERNAL;
+CREATE TABLE toast_cmp (r text, t text, v text);
+-- 3,200 incompressible bytes (out of line), a long record id, and a long identifier type
+INSERT INTO toast_ext
+SELECT x.r || (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 60) i), 'email',
+       (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 100) i)
+FROM (VALUES ('a'), ('b')) x(r);
+INSERT INTO toast_ext VALUES ('c', repeat(md5('type'), 80), 'same'), ('d', repeat(md5('type'), 80), 'same');
+-- compressible values (compressed in line)
+INSERT INTO toast_cmp SELECT x.r || repeat('x', 5000), 'email', repeat('ab', 4000) FROM (VALUES ('a'), ('b')) x(r);
+SELECT is((SELECT count(*) FROM toast_ext WHERE pg_column_size(v) < octet_length(v) AND pg_column_size(r) < octet_length(r))::int,
+          0, 'toast_ext holds its long values uncompressed');
+SELECT cmp_ok((SELECT max(pg_column_size(v)) FROM toast_cmp), '<', 8000, 'toast_cmp holds its long values compressed');
+SELECT is((SELECT array_agg(cluster_size ORDER BY record_id) FROM omni.resolve_identities('SELECT r, t, v FROM toast_ext')),
+          ARRAY[2, 2, 2, 2], 'out-of-line values and types: records sharing a 3,200-byte email are one cluster, and so are two sharing a long type''s value');
+SELECT set_eq($$SELECT md5(record_id) AS r, md5(unified_id) AS u FROM omni.resolve_identities('SELECT r, t, v FROM toast_ext')$$,
+              $$SELECT md5(r) AS r, md5(min(r) OVER (PARTITION BY t, v)) AS u FROM toast_ext$$,
+              'out-of-line record ids come back byte for byte, the smallest one naming the cluster');
+SELECT is((SELECT count(*) FROM omni.identity_links('SELECT r, t, v FROM toast_ext') l
+           JOIN toast_ext e ON e.r = l.record_id JOIN toast_ext f ON f.r = l.linked_record_id
+           WHERE l.identifier_value = e.v AND l.identifier_type = e.t AND f.v = e.v)::int,
+          2, 'identity_links names both links with their long record ids, type and value');
+SELECT is((SELECT array_agg(cluster_size ORDER BY record_id) FROM omni.resolve_identities('SELECT r, t, v FROM toast_cmp')),
+          ARRAY[2, 2], 'compressed values: one cluster');
+SELECT set_eq($$SELECT md5(record_id) FROM omni.resolve_identities('SELECT r, t, v FROM toast_cmp')$$,
+              $$SELECT md5(r) FROM toast_cmp$$, 'compressed record ids come back whole');
+-- previous with long record ids and a long old unified id, both out of line
+CREATE TABLE toast_prev (record_id text, unified_id text);
+ALTER TABLE toast_prev ALTER COLUMN record_id SET STORAGE EXTERNAL, ALTER COLUMN unified_id SET STORAGE EXTERNAL;
+INSERT INTO toast_prev SELECT r, 'old-' || repeat(md5('id'), 100) FROM toast_ext WHERE t = 'email';
+SELECT is((SELECT array_agg(DISTINCT md5(unified_id)) FROM omni.resolve_identities('SELECT r, t, v FROM toast_ext WHERE t = ''email''',
+                                                                                previous => 'SELECT record_id, unified_id FROM toast_prev')),
+          ARRAY[md5('old-' || repeat(md5('id'), 100))], 'previous read out of line: the cluster keeps its long old id');
+
 -- (EXCEPTION WHEN OTHERS does not catch a cancel, so throws_ok cannot see it)
 CREATE FUNCTION pg_temp.cancelled() RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
